@@ -1,0 +1,27 @@
+"""The code location: one place that assembles every domain's assets, jobs and resources."""
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.defs.dbt.project import dbt_executable, dbt_project
+from dagster_project.defs.ingestion.assets import raw_tables
+from dagster_project.defs.ingestion.resources import RawSource
+from dagster_project.defs.jobs import everything_job
+from dagster_project.warehouse.resource import Warehouse
+
+
+def build_definitions() -> dg.Definitions:
+    """Assets, jobs and resources; resources read their env vars when a run starts, not here."""
+    return dg.Definitions(
+        assets=[raw_tables, dbt_models],
+        jobs=[everything_job],
+        resources={
+            "warehouse": Warehouse(),
+            "raw_source": RawSource(),
+            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        },
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,21 @@
+"""How dbt nodes appear in Dagster: groups from the dbt folder, kinds, descriptions from YAML."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+
+
+class HealthDbtTranslator(DagsterDbtTranslator):
+    """Group each model by its layer folder (staging, intermediate, marts), never by file name."""
+
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_code_references=False))
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 2:
+            return fqn[1]
+        if dbt_resource_props.get("resource_type") == "seed":
+            return "seeds"
+        return super().get_group_name(dbt_resource_props)

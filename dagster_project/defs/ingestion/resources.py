@@ -1,0 +1,103 @@
+"""Which connector fills the raw layer, and how it is configured: env vars read at run time."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+
+from dagster_project.settings import absolute, env_or
+from dagster_project.sources.extract import Source
+
+SOURCES = ("demo", "files", "api")
+
+
+class RawSource(dg.ConfigurableResource):
+    """The connector behind the raw assets: ``demo``, ``files`` or ``api``.
+
+    Every field left unset is read from its environment variable when the run
+    starts (see the README's Configuration table), so one code location serves
+    every environment.
+    """
+
+    kind: str | None = None  # HEALTH_SOURCE
+    files_dir: str | None = None  # HEALTH_FILES_DIR
+    demo_accounts: int | None = None  # HEALTH_DEMO_ACCOUNTS
+    demo_days: int | None = None  # HEALTH_DEMO_DAYS
+    demo_seed: int | None = None  # HEALTH_DEMO_SEED
+    demo_end_date: str | None = None  # HEALTH_DEMO_END_DATE, ISO date
+    stripe_api_base: str | None = None  # STRIPE_API_BASE
+    stripe_api_key: str | None = None  # STRIPE_API_KEY
+    intercom_api_base: str | None = None  # INTERCOM_API_BASE
+    intercom_api_token: str | None = None  # INTERCOM_API_TOKEN
+
+    def source_kind(self) -> str:
+        kind = (self.kind or env_or("HEALTH_SOURCE", "demo")).lower()
+        if kind not in SOURCES:
+            raise ValueError(f"HEALTH_SOURCE={kind!r} is not a source; use one of {', '.join(SOURCES)}")
+        return kind
+
+    def build(self) -> Source:
+        """The configured connector, ready to extract."""
+        kind = self.source_kind()
+        if kind == "demo":
+            return self._demo()
+        if kind == "files":
+            return self._files()
+        return self._api()
+
+    def _demo(self) -> Source:
+        from dagster_project.sources.demo.source import DemoSource
+
+        end = self.demo_end_date or env_or("HEALTH_DEMO_END_DATE")
+        return DemoSource(
+            accounts=self.demo_accounts or _int_env("HEALTH_DEMO_ACCOUNTS", 1000),
+            days=self.demo_days or _int_env("HEALTH_DEMO_DAYS", 540),
+            seed=self.demo_seed if self.demo_seed is not None else _int_env("HEALTH_DEMO_SEED", 42),
+            end_date=_date(end, "HEALTH_DEMO_END_DATE") if end else None,
+        )
+
+    def _files(self) -> Source:
+        from dagster_project.sources.files import FilesSource
+
+        directory = self.files_dir or env_or("HEALTH_FILES_DIR")
+        if not directory:
+            raise ValueError("HEALTH_SOURCE=files needs HEALTH_FILES_DIR: the folder of exports to load")
+        return FilesSource(Path(absolute(directory)))
+
+    def _api(self) -> Source:
+        from dagster_project.sources.api import ApiSource
+
+        values = {
+            "STRIPE_API_BASE": self.stripe_api_base or env_or("STRIPE_API_BASE"),
+            "STRIPE_API_KEY": self.stripe_api_key or env_or("STRIPE_API_KEY"),
+            "INTERCOM_API_BASE": self.intercom_api_base or env_or("INTERCOM_API_BASE"),
+            "INTERCOM_API_TOKEN": self.intercom_api_token or env_or("INTERCOM_API_TOKEN"),
+        }
+        missing = [name for name, value in values.items() if not value]
+        if missing:
+            raise ValueError(f"HEALTH_SOURCE=api needs {', '.join(missing)} to be set")
+        return ApiSource(
+            stripe_base=values["STRIPE_API_BASE"],
+            stripe_key=values["STRIPE_API_KEY"],
+            intercom_base=values["INTERCOM_API_BASE"],
+            intercom_token=values["INTERCOM_API_TOKEN"],
+        )
+
+
+def _int_env(name: str, default: int) -> int:
+    value = env_or(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a whole number") from None
+
+
+def _date(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a date; use YYYY-MM-DD") from None

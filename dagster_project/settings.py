@@ -1,0 +1,24 @@
+"""Engineers' settings: environment variables read at run time, never at import.
+
+Every setting has a resource field that wins when set (tests and deployments
+pass values explicitly); otherwise the environment variable is read when the
+value is needed, falling back to the documented default.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+
+
+def env_or(name: str, default: str | None = None) -> str | None:
+    """The variable's value, or ``default`` when it is unset or empty."""
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def absolute(path: str | os.PathLike[str]) -> Path:
+    """Resolve a path relative to the current directory (the repository root under `make`)."""
+    return Path(path).expanduser().resolve()

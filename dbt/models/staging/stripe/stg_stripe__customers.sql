@@ -1,0 +1,37 @@
+-- One row per billing customer; the latest landed version wins.
+with
+
+source as (
+    select * from {{ source('stripe', 'customers') }}
+),
+
+latest as (
+    {{ latest_version('source', 'customer_id', '_loaded_at desc') }}
+),
+
+renamed as (
+    select
+        -- ids
+        customer_id,
+        account_id,
+
+        -- strings
+        name as customer_name,
+        lower(email) as email,
+        lower(currency) as currency,
+        metadata,
+
+        -- booleans
+        coalesce(delinquent, false) as is_delinquent,
+
+        -- timestamps (UTC)
+        created_at,
+
+        -- load
+        _source as loaded_from,
+        _loaded_at as loaded_at,
+        _batch_id as batch_id
+    from latest
+)
+
+select * from renamed

@@ -1,0 +1,47 @@
+-- One row per invoice line item with its price and period; the latest landed version wins.
+with
+
+source as (
+    select * from {{ source('stripe', 'invoice_line_items') }}
+),
+
+latest as (
+    {{ latest_version('source', 'line_item_id', '_loaded_at desc') }}
+),
+
+renamed as (
+    select
+        -- ids
+        line_item_id,
+        invoice_id,
+        subscription_id,
+        subscription_item_id,
+        price_id,
+
+        -- strings
+        lower(plan_name) as plan_name,
+        lower(currency) as currency,
+        lower("interval") as billing_interval,
+        description,
+
+        -- numerics (money in minor units of `currency`)
+        amount as amount_minor,
+        unit_amount as unit_amount_minor,
+        coalesce(interval_count, 1) as billing_interval_count,
+        coalesce(quantity, 1) as quantity,
+
+        -- booleans
+        proration as is_proration,
+
+        -- timestamps (UTC)
+        period_start,
+        period_end,
+
+        -- load
+        _source as loaded_from,
+        _loaded_at as loaded_at,
+        _batch_id as batch_id
+    from latest
+)
+
+select * from renamed

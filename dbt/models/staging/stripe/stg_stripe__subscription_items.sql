@@ -1,0 +1,40 @@
+-- One row per subscription item with its price; the latest landed version wins.
+with
+
+source as (
+    select * from {{ source('stripe', 'subscription_items') }}
+),
+
+latest as (
+    {{ latest_version('source', 'subscription_item_id', '_loaded_at desc') }}
+),
+
+renamed as (
+    select
+        -- ids
+        subscription_item_id,
+        subscription_id,
+        price_id,
+        product_id,
+
+        -- strings
+        lower(plan_name) as plan_name,
+        lower(currency) as currency,
+        lower("interval") as billing_interval,
+
+        -- numerics (money in minor units of `currency`)
+        unit_amount as unit_amount_minor,
+        coalesce(interval_count, 1) as billing_interval_count,
+        coalesce(quantity, 1) as quantity,
+
+        -- timestamps (UTC)
+        created_at,
+
+        -- load
+        _source as loaded_from,
+        _loaded_at as loaded_at,
+        _batch_id as batch_id
+    from latest
+)
+
+select * from renamed

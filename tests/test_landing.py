@@ -1,0 +1,196 @@
+"""Landing into schema raw: all-or-nothing swaps, quarantine, upserts, cursors, unmatched accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from dagster_project.defs.ingestion.landing import RecordsLostError, land, stored_cursors
+from dagster_project.sources.extract import Batch, QuarantinedRecord, TableExtract
+from dagster_project.sources.raw_tables import RAW_TABLES
+
+LOADED_AT = datetime(2026, 1, 2, 3, 4, 5)
+
+
+def rows(table: str, records: list[dict]) -> pa.Table:
+    """An arrow table in the contract schema; unspecified columns are null."""
+    raw = RAW_TABLES[table]
+    return pa.Table.from_pylist(
+        [{c: r.get(c) for c in raw.column_names} for r in records], schema=raw.arrow_schema
+    )
+
+
+def customer(cid: str, account: str) -> dict:
+    return {"customer_id": cid, "account_id": account, "created_at": datetime(2025, 1, 1)}
+
+
+def extract(table: str, *batches: Batch, **kwargs) -> TableExtract:
+    return TableExtract(table=table, batches=iter(batches), origin="test", **kwargs)
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
+    yield connection
+    connection.close()
+
+
+def count(con, sql: str) -> int:
+    return con.execute(sql).fetchone()[0]
+
+
+def test_replace_lands_rows_with_load_metadata_and_quarantine(con):
+    bad = QuarantinedRecord("stripe_customers", '{"id": 1}', "customer_id: field required")
+    reports = land(
+        con,
+        [extract("stripe_customers", Batch(rows("stripe_customers", [customer("c1", "a1")]), [bad]))],
+        source="files",
+        batch_id="b1",
+        loaded_at=LOADED_AT,
+    )
+    report = reports["stripe_customers"]
+    assert (report.read, report.landed, report.quarantined) == (2, 1, 1)
+    assert con.execute("select customer_id, _source, _batch_id, _loaded_at from raw.stripe_customers").fetchall() == [
+        ("c1", "files", "b1", LOADED_AT)
+    ]
+    assert con.execute("select source_table, record, reason, _batch_id from raw.quarantine").fetchall() == [
+        ("stripe_customers", '{"id": 1}', "customer_id: field required", "b1")
+    ]
+    assert report.reasons == {"customer_id": 1}
+
+
+def test_second_replace_swaps_the_snapshot_and_its_quarantine(con):
+    bad = QuarantinedRecord("stripe_customers", "x", "invalid JSON")
+    first = [customer("c1", "a1"), customer("c2", "a2")]
+    land(con, [extract("stripe_customers", Batch(rows("stripe_customers", first), [bad]))], "files", "b1", LOADED_AT)
+    land(con, [extract("stripe_customers", Batch(rows("stripe_customers", first[:1])))], "files", "b2", LOADED_AT)
+    assert count(con, "select count(*) from raw.stripe_customers") == 1
+    assert count(con, "select count(*) from raw.quarantine") == 0
+    assert count(con, "select count(*) from raw.stripe_customers where _batch_id = 'b2'") == 1
+
+
+def test_a_source_failing_midway_leaves_the_last_good_tables(con):
+    land(
+        con,
+        [extract("stripe_customers", Batch(rows("stripe_customers", [customer("c1", "a1")])))],
+        "api",
+        "good",
+        LOADED_AT,
+    )
+
+    def failing_batches():
+        yield Batch(rows("stripe_customers", [customer("c9", "a9")]))
+        raise ConnectionError("GET /v1/customers failed after 5 attempts")
+
+    def extracts():
+        yield TableExtract("stripe_customers", failing_batches(), origin="api")
+
+    with pytest.raises(ConnectionError, match="/v1/customers"):
+        land(con, extracts(), "api", "bad", LOADED_AT)
+    assert con.execute("select customer_id, _batch_id from raw.stripe_customers").fetchall() == [("c1", "good")]
+    leftovers = count(con, "select count(*) from duckdb_tables() where table_name like '\\_landing%' escape '\\'")
+    assert leftovers == 0
+
+
+def test_a_later_table_failing_leaves_every_earlier_table_too(con):
+    land(con, [extract("stripe_customers", Batch(rows("stripe_customers", [customer("c1", "a1")])))], "demo", "good", LOADED_AT)
+
+    def extracts():
+        yield extract("stripe_customers", Batch(rows("stripe_customers", [customer("c2", "a2")])))
+        raise OSError("stripe/subscriptions.jsonl: cannot be read")
+
+    with pytest.raises(OSError):
+        land(con, extracts(), "demo", "bad", LOADED_AT)
+    assert con.execute("select customer_id from raw.stripe_customers").fetchall() == [("c1",)]
+
+
+def test_upsert_merges_by_key_and_stores_the_cursor(con):
+    first = [customer("c1", "a1"), customer("c2", "a2")]
+    land(con, [extract("stripe_customers", Batch(rows("stripe_customers", first)), cursor="100")], "api", "b1", LOADED_AT)
+    assert stored_cursors(con) == {"stripe_customers": "100"}
+    changed = [customer("c2", "a2-renamed"), customer("c3", "a3"), customer("c3", "a3")]
+    land(
+        con,
+        [extract("stripe_customers", Batch(rows("stripe_customers", changed)), mode="upsert", cursor="200")],
+        "api",
+        "b2",
+        LOADED_AT,
+    )
+    assert con.execute("select customer_id, account_id from raw.stripe_customers order by 1").fetchall() == [
+        ("c1", "a1"),
+        ("c2", "a2-renamed"),
+        ("c3", "a3"),
+    ]
+    assert stored_cursors(con) == {"stripe_customers": "200"}
+
+
+def test_upsert_by_parent_key_drops_children_removed_at_the_source(con):
+    def item(item_id: str, sub: str) -> dict:
+        return {
+            "subscription_item_id": item_id,
+            "subscription_id": sub,
+            "price_id": "p",
+            "unit_amount": 100,
+            "currency": "usd",
+            "interval": "month",
+            "interval_count": 1,
+            "quantity": 1,
+        }
+
+    table = "stripe_subscription_items"
+    land(con, [extract(table, Batch(rows(table, [item("si1", "s1"), item("si2", "s1"), item("si3", "s2")])))], "api", "b1", LOADED_AT)
+    land(
+        con,
+        [extract(table, Batch(rows(table, [item("si4", "s1")])), mode="upsert", merge_key="subscription_id")],
+        "api",
+        "b2",
+        LOADED_AT,
+    )
+    assert con.execute(f"select subscription_item_id from raw.{table} order by 1").fetchall() == [("si3",), ("si4",)]
+
+
+def test_unmatched_account_records_are_counted(con):
+    def company(cid: str) -> dict:
+        return {"company_id": cid, "account_id": cid, "created_at": datetime(2025, 1, 1)}
+
+    reports = land(
+        con,
+        [
+            extract("stripe_customers", Batch(rows("stripe_customers", [customer("c1", "a1")]))),
+            extract("intercom_companies", Batch(rows("intercom_companies", [company("a1"), company("trial-9")]))),
+            extract(
+                "stripe_subscriptions",
+                Batch(
+                    rows(
+                        "stripe_subscriptions",
+                        [
+                            {"subscription_id": "s1", "customer_id": "c1", "status": "active", "created_at": LOADED_AT},
+                            {"subscription_id": "s2", "customer_id": "c404", "status": "active", "created_at": LOADED_AT},
+                        ],
+                    )
+                ),
+            ),
+        ],
+        "demo",
+        "b1",
+        LOADED_AT,
+    )
+    assert reports["intercom_companies"].unmatched_account_records == 1
+    assert reports["stripe_subscriptions"].unmatched_account_records == 1
+    assert reports["stripe_customers"].unmatched_account_records == 0
+
+
+def test_a_connector_losing_records_lands_nothing(con):
+    lossy = Batch(rows("stripe_customers", [customer("c1", "a1")]), records_read=3)
+    with pytest.raises(RecordsLostError, match="3 records read but 1 landed and 0 quarantined"):
+        land(con, [extract("stripe_customers", lossy)], "files", "b1", LOADED_AT)
+    assert count(con, "select count(*) from raw.stripe_customers") == 0
+
+
+def test_columns_off_the_contract_are_refused(con):
+    wrong = pa.table({"id": ["c1"]})
+    with pytest.raises(ValueError, match="the contract"):
+        land(con, [extract("stripe_customers", Batch(wrong))], "files", "b1", LOADED_AT)
