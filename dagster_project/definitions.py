@@ -16,6 +16,8 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[raw_tables, dbt_models],
         jobs=[everything_job],
+        # DuckDB takes one writing process per file: every run executes its steps in one process.
+        executor=dg.in_process_executor,
         resources={
             "warehouse": Warehouse(),
             "raw_source": RawSource(),

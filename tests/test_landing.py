@@ -53,9 +53,9 @@ def test_replace_lands_rows_with_load_metadata_and_quarantine(con):
     )
     report = reports["stripe_customers"]
     assert (report.read, report.landed, report.quarantined) == (2, 1, 1)
-    assert con.execute("select customer_id, _source, _batch_id, _loaded_at from raw.stripe_customers").fetchall() == [
-        ("c1", "files", "b1", LOADED_AT)
-    ]
+    assert con.execute(
+        "select customer_id, _source, _batch_id, _loaded_at from raw.stripe_customers"
+    ).fetchall() == [("c1", "files", "b1", LOADED_AT)]
     assert con.execute("select source_table, record, reason, _batch_id from raw.quarantine").fetchall() == [
         ("stripe_customers", '{"id": 1}', "customer_id: field required", "b1")
     ]
@@ -65,8 +65,20 @@ def test_replace_lands_rows_with_load_metadata_and_quarantine(con):
 def test_second_replace_swaps_the_snapshot_and_its_quarantine(con):
     bad = QuarantinedRecord("stripe_customers", "x", "invalid JSON")
     first = [customer("c1", "a1"), customer("c2", "a2")]
-    land(con, [extract("stripe_customers", Batch(rows("stripe_customers", first), [bad]))], "files", "b1", LOADED_AT)
-    land(con, [extract("stripe_customers", Batch(rows("stripe_customers", first[:1])))], "files", "b2", LOADED_AT)
+    land(
+        con,
+        [extract("stripe_customers", Batch(rows("stripe_customers", first), [bad]))],
+        "files",
+        "b1",
+        LOADED_AT,
+    )
+    land(
+        con,
+        [extract("stripe_customers", Batch(rows("stripe_customers", first[:1])))],
+        "files",
+        "b2",
+        LOADED_AT,
+    )
     assert count(con, "select count(*) from raw.stripe_customers") == 1
     assert count(con, "select count(*) from raw.quarantine") == 0
     assert count(con, "select count(*) from raw.stripe_customers where _batch_id = 'b2'") == 1
@@ -90,13 +102,23 @@ def test_a_source_failing_midway_leaves_the_last_good_tables(con):
 
     with pytest.raises(ConnectionError, match="/v1/customers"):
         land(con, extracts(), "api", "bad", LOADED_AT)
-    assert con.execute("select customer_id, _batch_id from raw.stripe_customers").fetchall() == [("c1", "good")]
-    leftovers = count(con, "select count(*) from duckdb_tables() where table_name like '\\_landing%' escape '\\'")
+    assert con.execute("select customer_id, _batch_id from raw.stripe_customers").fetchall() == [
+        ("c1", "good")
+    ]
+    leftovers = count(
+        con, "select count(*) from duckdb_tables() where table_name like '\\_landing%' escape '\\'"
+    )
     assert leftovers == 0
 
 
 def test_a_later_table_failing_leaves_every_earlier_table_too(con):
-    land(con, [extract("stripe_customers", Batch(rows("stripe_customers", [customer("c1", "a1")])))], "demo", "good", LOADED_AT)
+    land(
+        con,
+        [extract("stripe_customers", Batch(rows("stripe_customers", [customer("c1", "a1")])))],
+        "demo",
+        "good",
+        LOADED_AT,
+    )
 
     def extracts():
         yield extract("stripe_customers", Batch(rows("stripe_customers", [customer("c2", "a2")])))
@@ -109,7 +131,13 @@ def test_a_later_table_failing_leaves_every_earlier_table_too(con):
 
 def test_upsert_merges_by_key_and_stores_the_cursor(con):
     first = [customer("c1", "a1"), customer("c2", "a2")]
-    land(con, [extract("stripe_customers", Batch(rows("stripe_customers", first)), cursor="100")], "api", "b1", LOADED_AT)
+    land(
+        con,
+        [extract("stripe_customers", Batch(rows("stripe_customers", first)), cursor="100")],
+        "api",
+        "b1",
+        LOADED_AT,
+    )
     assert stored_cursors(con) == {"stripe_customers": "100"}
     changed = [customer("c2", "a2-renamed"), customer("c3", "a3"), customer("c3", "a3")]
     land(
@@ -141,7 +169,13 @@ def test_upsert_by_parent_key_drops_children_removed_at_the_source(con):
         }
 
     table = "stripe_subscription_items"
-    land(con, [extract(table, Batch(rows(table, [item("si1", "s1"), item("si2", "s1"), item("si3", "s2")])))], "api", "b1", LOADED_AT)
+    land(
+        con,
+        [extract(table, Batch(rows(table, [item("si1", "s1"), item("si2", "s1"), item("si3", "s2")])))],
+        "api",
+        "b1",
+        LOADED_AT,
+    )
     land(
         con,
         [extract(table, Batch(rows(table, [item("si4", "s1")])), mode="upsert", merge_key="subscription_id")],
@@ -149,7 +183,10 @@ def test_upsert_by_parent_key_drops_children_removed_at_the_source(con):
         "b2",
         LOADED_AT,
     )
-    assert con.execute(f"select subscription_item_id from raw.{table} order by 1").fetchall() == [("si3",), ("si4",)]
+    assert con.execute(f"select subscription_item_id from raw.{table} order by 1").fetchall() == [
+        ("si3",),
+        ("si4",),
+    ]
 
 
 def test_unmatched_account_records_are_counted(con):
@@ -160,15 +197,27 @@ def test_unmatched_account_records_are_counted(con):
         con,
         [
             extract("stripe_customers", Batch(rows("stripe_customers", [customer("c1", "a1")]))),
-            extract("intercom_companies", Batch(rows("intercom_companies", [company("a1"), company("trial-9")]))),
+            extract(
+                "intercom_companies", Batch(rows("intercom_companies", [company("a1"), company("trial-9")]))
+            ),
             extract(
                 "stripe_subscriptions",
                 Batch(
                     rows(
                         "stripe_subscriptions",
                         [
-                            {"subscription_id": "s1", "customer_id": "c1", "status": "active", "created_at": LOADED_AT},
-                            {"subscription_id": "s2", "customer_id": "c404", "status": "active", "created_at": LOADED_AT},
+                            {
+                                "subscription_id": "s1",
+                                "customer_id": "c1",
+                                "status": "active",
+                                "created_at": LOADED_AT,
+                            },
+                            {
+                                "subscription_id": "s2",
+                                "customer_id": "c404",
+                                "status": "active",
+                                "created_at": LOADED_AT,
+                            },
                         ],
                     )
                 ),

@@ -80,18 +80,6 @@ class Warehouse(dg.ConfigurableResource):
             con.execute("commit")
             return con.execute(f"select count(*) from {name}").fetchone()[0]
 
-    def table_exists(self, name: str) -> bool:
-        schema, table = name.split(".")
-        if not self.file.exists():
-            return False
-        with self.connect(read_only=True) as con:
-            return bool(
-                con.execute(
-                    "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                    [schema, table],
-                ).fetchone()[0]
-            )
-
     @contextmanager
     def exported_to_env(self) -> Iterator[None]:
         """Point ``HEALTH_WAREHOUSE`` at this warehouse's absolute path for a subprocess (dbt).

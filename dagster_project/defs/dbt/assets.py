@@ -1,6 +1,5 @@
 """Every dbt model and seed as a Dagster asset; dbt tests become asset checks."""
 
-
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 

@@ -8,6 +8,9 @@ from dagster_dbt import DbtProject
 DBT_DIR = Path(__file__).resolve().parents[3] / "dbt"
 
 dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+# Under `dagster dev` only: re-parse so edits to models show up on reload. Elsewhere the
+# manifest comes from `make` (dbt parse), so importing this module does no work.
+dbt_project.prepare_if_dev()
 
 
 def dbt_executable() -> str:

@@ -10,7 +10,7 @@ class HealthDbtTranslator(DagsterDbtTranslator):
     """Group each model by its layer folder (staging, intermediate, marts), never by file name."""
 
     def __init__(self) -> None:
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_code_references=False))
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])

@@ -1,6 +1,5 @@
 """The raw layer: one Dagster asset per raw table, all landed by one step from the configured source."""
 
-
 from datetime import UTC, datetime
 
 import dagster as dg

@@ -1,0 +1,22 @@
+"""Shared test set-up: a dbt manifest to load the code location from, and a small demo profile."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DBT_DIR = ROOT / "dbt"
+
+# Small enough for seconds, long enough for onboarding, renewals and churn to occur.
+SMALL_DEMO = {"demo_accounts": 120, "demo_days": 150, "demo_seed": 7, "demo_end_date": "2026-06-30"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Build the dbt manifest once if `make` has not, before test modules import the definitions."""
+    if not (DBT_DIR / "target" / "manifest.json").exists():
+        dbt = Path(sys.executable).with_name("dbt")
+        subprocess.run([str(dbt), "parse", "--quiet", "--profiles-dir", "."], cwd=DBT_DIR, check=True)

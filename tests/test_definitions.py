@@ -1,0 +1,87 @@
+"""The code location loads, and its lineage, groups and descriptions are what the UI should show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import yaml
+
+from dagster_project.definitions import defs
+from dagster_project.defs.ingestion.resources import RawSource
+from dagster_project.sources.raw_tables import LOAD_COLUMNS, RAW_TABLES
+
+DBT_STAGING = Path(__file__).resolve().parents[1] / "dbt" / "models" / "staging"
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return defs.resolve_asset_graph()
+
+
+def test_every_raw_table_is_an_asset_in_group_raw(graph):
+    raw_keys = {k for k in graph.get_all_asset_keys() if k.path[0] == "raw"}
+    assert raw_keys == {dg.AssetKey(["raw", name]) for name in RAW_TABLES}
+    assert {graph.get(k).group_name for k in raw_keys} == {"raw"}
+
+
+def test_every_raw_table_feeds_its_staging_model(graph):
+    for name in RAW_TABLES:
+        source, entity = name.split("_", 1)
+        children = {k.to_user_string() for k in graph.get(dg.AssetKey(["raw", name])).child_keys}
+        assert f"staging/stg_{source}__{entity}" in children, name
+    staging = {k for k in graph.get_all_asset_keys() if k.path[0] == "staging"}
+    assert len(staging) == len(RAW_TABLES)
+    assert {graph.get(k).group_name for k in staging} == {"staging"}
+
+
+def test_every_asset_is_described(graph):
+    for key in graph.get_all_asset_keys():
+        assert (graph.get(key).description or "").strip(), key
+
+
+def test_dbt_tests_on_sources_and_models_are_asset_checks(graph):
+    checked = {k.asset_key.path[0] for k in graph.asset_check_keys}
+    assert checked == {"raw", "staging"}
+
+
+def test_dbt_sources_describe_the_raw_contract_column_for_column():
+    for path in DBT_STAGING.glob("*/_*__sources.yml"):
+        for source in yaml.safe_load(path.read_text())["sources"]:
+            for table in source["tables"]:
+                contract = RAW_TABLES[table["identifier"]]
+                assert [c["name"] for c in table["columns"]] == contract.column_names + [
+                    c.name for c in LOAD_COLUMNS
+                ], table["identifier"]
+                assert table["config"]["meta"]["dagster"]["asset_key"] == ["raw", contract.name]
+
+
+def test_the_job_covers_the_whole_graph():
+    job = defs.resolve_job_def("health_warehouse")
+    assert len(job.asset_layer.selected_asset_keys) == len(defs.resolve_asset_graph().get_all_asset_keys())
+
+
+def test_source_settings_are_read_when_the_run_starts(monkeypatch):
+    monkeypatch.setenv("HEALTH_SOURCE", "files")
+    monkeypatch.delenv("HEALTH_FILES_DIR", raising=False)
+    with pytest.raises(ValueError, match="HEALTH_FILES_DIR"):
+        RawSource().build()
+    monkeypatch.setenv("HEALTH_SOURCE", "kafka")
+    with pytest.raises(ValueError, match="'kafka' is not a source; use one of demo, files, api"):
+        RawSource().build()
+    monkeypatch.setenv("HEALTH_SOURCE", "api")
+    monkeypatch.setenv("STRIPE_API_BASE", "http://127.0.0.1:1")
+    with pytest.raises(ValueError, match="STRIPE_API_KEY, INTERCOM_API_BASE, INTERCOM_API_TOKEN"):
+        RawSource().build()
+
+
+def test_demo_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("HEALTH_SOURCE", "demo")
+    monkeypatch.setenv("HEALTH_DEMO_ACCOUNTS", "lots")
+    with pytest.raises(ValueError, match="HEALTH_DEMO_ACCOUNTS='lots' is not a whole number"):
+        RawSource().build()
+    monkeypatch.setenv("HEALTH_DEMO_ACCOUNTS", "50")
+    monkeypatch.setenv("HEALTH_DEMO_END_DATE", "30/06/2026")
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        RawSource().build()
