@@ -243,3 +243,40 @@ def test_columns_off_the_contract_are_refused(con):
     wrong = pa.table({"id": ["c1"]})
     with pytest.raises(ValueError, match="the contract"):
         land(con, [extract("stripe_customers", Batch(wrong))], "files", "b1", LOADED_AT)
+
+
+def test_the_same_id_twice_in_one_pull_keeps_the_one_read_last(con):
+    versions = [customer("c1", "old"), customer("c2", "a2"), customer("c1", "new")]
+    land(
+        con,
+        [extract("stripe_customers", Batch(rows("stripe_customers", versions)))],
+        "files",
+        "b1",
+        LOADED_AT,
+    )
+    assert con.execute("select customer_id, account_id from raw.stripe_customers order by 1").fetchall() == [
+        ("c1", "new"),
+        ("c2", "a2"),
+    ]
+
+
+def test_a_source_vouching_for_unique_ids_is_moved_into_place(con):
+    many = [customer(f"c{i}", f"a{i}") for i in range(5)]
+    land(
+        con,
+        [extract("stripe_customers", Batch(rows("stripe_customers", many)), ids_unique=True)],
+        "demo",
+        "b1",
+        LOADED_AT,
+    )
+    land(
+        con,
+        [extract("stripe_customers", Batch(rows("stripe_customers", many[:2])), ids_unique=True)],
+        "demo",
+        "b2",
+        LOADED_AT,
+    )
+    assert con.execute("select customer_id, _batch_id from raw.stripe_customers order by 1").fetchall() == [
+        ("c0", "b2"),
+        ("c1", "b2"),
+    ]

@@ -56,6 +56,8 @@ class TableExtract:
     # Defaults to the table's primary key; child tables use their parent's id
     # (items by subscription_id) so an item removed at the source disappears too.
     merge_key: str | None = None
+    # The source guarantees one row per primary key (the demo generator): landing skips deduplication.
+    ids_unique: bool = False
     # Set by the source while its batches are consumed; read by the landing step afterwards.
     cursor: str | None = None
     origin: str = ""  # file or endpoint, for messages

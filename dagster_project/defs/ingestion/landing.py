@@ -131,27 +131,36 @@ def _swap_in(
     table = RAW_TABLES[extract.table]
     target, scratch = f"{SCHEMA}.{table.name}", _scratch(table.name)
     if extract.mode == "replace":
-        con.execute(f"delete from {target}")
         # A snapshot's quarantine describes that snapshot only.
         con.execute(f"delete from {SCHEMA}.{QUARANTINE_TABLE} where source_table = ?", [table.name])
+    if extract.mode == "replace" and extract.ids_unique:
+        # Nothing to deduplicate: move the scratch table into place instead of copying it.
+        con.execute(f"drop table {target}")
+        con.execute(f"alter table {scratch} rename to {table.name}")
     else:
-        key = extract.merge_key or table.primary_key
-        con.execute(f'delete from {target} where "{key}" in (select "{key}" from {scratch})')
-    # Keep the newest version of each id within the batch itself, so a re-pull never duplicates a row.
-    con.execute(
-        f"""insert into {target}
-        select * exclude (_rank) from (
-            select *, row_number() over (partition by "{table.primary_key}") as _rank from {scratch}
-        ) where _rank = 1"""
-    )
-    if quarantined:
-        con.executemany(
-            f"insert into {SCHEMA}.{QUARANTINE_TABLE} values (?, ?, ?, ?, ?, ?)",
-            [
-                [q.source_table, q.record, q.reason, load["_source"], load["_loaded_at"], load["_batch_id"]]
-                for q in quarantined
-            ],
+        if extract.mode == "replace":
+            con.execute(f"delete from {target}")
+        else:
+            key = extract.merge_key or table.primary_key
+            con.execute(f'delete from {target} where "{key}" in (select "{key}" from {scratch})')
+        # The same id twice in one pull: the one read last is the newest (rowid keeps the read order).
+        con.execute(
+            f"""insert into {target}
+            select * exclude (_rank) from (
+                select *, row_number() over (partition by "{table.primary_key}" order by rowid desc) as _rank
+                from {scratch}
+            ) where _rank = 1"""
         )
+    if quarantined:
+        records = pa.Table.from_pylist(
+            [{"source_table": q.source_table, "record": q.record, "reason": q.reason} for q in quarantined]
+        )
+        con.register("_quarantined", records)
+        con.execute(
+            f"insert into {SCHEMA}.{QUARANTINE_TABLE} select source_table, record, reason, ?, ?, ? from _quarantined",
+            [load["_source"], load["_loaded_at"], load["_batch_id"]],
+        )
+        con.unregister("_quarantined")
     if extract.cursor is not None:
         con.execute(
             f"insert or replace into {CURSORS_TABLE} values (?, ?, ?, ?)",
