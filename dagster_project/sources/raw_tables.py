@@ -96,8 +96,17 @@ STRIPE_SUBSCRIPTIONS = RawTable(
     columns=(
         _col("subscription_id", STR, "Stripe subscription id (`sub_...`).", required=True),
         _col("customer_id", STR, "The billing customer.", required=True),
-        _col("account_id", STR, "Account key of the customer, when the source knows it (else resolved in staging)."),
-        _col("status", STR, "trialing, active, past_due, unpaid, canceled, incomplete, incomplete_expired or paused.", required=True),
+        _col(
+            "account_id",
+            STR,
+            "Account key of the customer, when the source knows it (else resolved in staging).",
+        ),
+        _col(
+            "status",
+            STR,
+            "trialing, active, past_due, unpaid, canceled, incomplete, incomplete_expired or paused.",
+            required=True,
+        ),
         _col("created_at", TS, "When the subscription was created (UTC).", required=True),
         _col("started_at", TS, "`start_date`: when billing started (UTC)."),
         _col("current_period_start", TS, "Start of the current billing period (UTC)."),
@@ -136,7 +145,11 @@ STRIPE_INVOICES = RawTable(
     columns=(
         _col("invoice_id", STR, "Stripe invoice id (`in_...`).", required=True),
         _col("customer_id", STR, "The billing customer.", required=True),
-        _col("account_id", STR, "Account key of the customer, when the source knows it (else resolved in staging)."),
+        _col(
+            "account_id",
+            STR,
+            "Account key of the customer, when the source knows it (else resolved in staging).",
+        ),
         _col("subscription_id", STR, "The subscription billed, if any."),
         _col("status", STR, "draft, open, paid, uncollectible or void.", required=True),
         _col("currency", STR, "Invoice currency (ISO 4217, lower case).", required=True),
@@ -189,7 +202,9 @@ INTERCOM_COMPANIES = RawTable(
         _col("plan_name", STR, "Plan name recorded in Intercom."),
         _col("industry", STR, "Industry."),
         _col("employee_count", INT, "Company size (employees)."),
-        _col("account_owner", STR, "The CSM: `custom_attributes.account_owner`, else the assigned team member."),
+        _col(
+            "account_owner", STR, "The CSM: `custom_attributes.account_owner`, else the assigned team member."
+        ),
         _col("created_at", TS, "When the company was created (UTC).", required=True),
         _col("updated_at", TS, "When the company last changed (UTC)."),
     ),
