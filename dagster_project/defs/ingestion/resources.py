@@ -8,7 +8,10 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.settings import absolute, env_or
+from dagster_project.sources.api import ApiSource
+from dagster_project.sources.demo import DemoSource
 from dagster_project.sources.extract import Source
+from dagster_project.sources.files import FilesSource
 
 SOURCES = ("demo", "files", "api")
 
@@ -48,8 +51,6 @@ class RawSource(dg.ConfigurableResource):
         return self._api()
 
     def _demo(self) -> Source:
-        from dagster_project.sources.demo.source import DemoSource
-
         end = self.demo_end_date or env_or("HEALTH_DEMO_END_DATE")
         return DemoSource(
             accounts=self.demo_accounts or _int_env("HEALTH_DEMO_ACCOUNTS", 1000),
@@ -59,20 +60,16 @@ class RawSource(dg.ConfigurableResource):
         )
 
     def _files(self) -> Source:
-        from dagster_project.sources.files import FilesSource
-
         directory = self.files_dir or env_or("HEALTH_FILES_DIR")
         if not directory:
             raise ValueError("HEALTH_SOURCE=files needs HEALTH_FILES_DIR: the folder of exports to load")
         return FilesSource(Path(absolute(directory)))
 
     def _api(self) -> Source:
-        from dagster_project.sources.api import ApiSource
-
         values = {
-            "STRIPE_API_BASE": self.stripe_api_base or env_or("STRIPE_API_BASE"),
+            "STRIPE_API_BASE": self.stripe_api_base or env_or("STRIPE_API_BASE", "https://api.stripe.com"),
             "STRIPE_API_KEY": self.stripe_api_key or env_or("STRIPE_API_KEY"),
-            "INTERCOM_API_BASE": self.intercom_api_base or env_or("INTERCOM_API_BASE"),
+            "INTERCOM_API_BASE": self.intercom_api_base or env_or("INTERCOM_API_BASE", "https://api.intercom.io"),
             "INTERCOM_API_TOKEN": self.intercom_api_token or env_or("INTERCOM_API_TOKEN"),
         }
         missing = [name for name, value in values.items() if not value]

@@ -1,0 +1,128 @@
+"""The ``files`` source: a drop folder of exports, landed as a full snapshot (mode ``replace``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from dagster_project.sources.extract import Batch, SourceError, TableExtract
+from dagster_project.sources.raw_tables import RAW_TABLES
+from dagster_project.sources.records import (
+    KIND_OF_TABLE,
+    BatchBuilder,
+    Directory,
+    FanOut,
+    at_least_one,
+    kinds,
+)
+from dagster_project.sources.records.kinds import RecordKind
+
+from .events_sql import read_event_file
+from .jsonl import read_jsonl
+from .layout import ENTRY_OF_KIND, DropEntry, check_readable, relative
+
+# The kinds whose rows other kinds look accounts up in, in the order they must be learned.
+_LOOKUPS: dict[str, tuple[RecordKind, ...]] = {
+    kinds.SUBSCRIPTION.name: (kinds.CUSTOMER,),
+    kinds.INVOICE.name: (kinds.CUSTOMER,),
+    kinds.CONTACT.name: (kinds.COMPANY,),
+    kinds.CONVERSATION.name: (kinds.COMPANY, kinds.CONTACT),
+    kinds.TICKET.name: (kinds.COMPANY, kinds.CONTACT),
+    kinds.EVENT.name: (kinds.COMPANY, kinds.CONTACT),
+    kinds.SURVEY_RESPONSE.name: (kinds.COMPANY, kinds.CONTACT),
+}
+
+
+class FilesSource:
+    """Reads a drop folder laid out as in docs/files_source.md.
+
+    ``extract`` yields one ``replace`` extract per requested table, with no
+    cursor. Before yielding anything it fails with SourceError when the folder
+    or a required file (Stripe customers, subscriptions) is missing, or a file
+    cannot be opened; an absent optional file gives an empty table. Each file
+    is read once per run however many tables it fills.
+    """
+
+    name = "files"
+
+    def __init__(self, directory: Path | str, batch_size: int = 10_000) -> None:
+        self.directory = Path(directory)
+        self.batch_size = batch_size
+
+    def extract(self, tables: list[str], cursors: dict[str, str]) -> Iterator[TableExtract]:
+        """One extract per table in ``tables`` (``cursors`` is ignored: every drop is a full snapshot)."""
+        requested = list(dict.fromkeys(tables))
+        unknown = [t for t in requested if t not in RAW_TABLES]
+        if unknown:
+            raise ValueError(f"unknown raw tables: {unknown}; known: {sorted(RAW_TABLES)}")
+        files = self._check(requested)
+        directory = Directory()
+        learned: set[str] = set()
+        fanouts: dict[str, FanOut] = {}
+        for table in requested:
+            kind = KIND_OF_TABLE[table]
+            entry = ENTRY_OF_KIND[kind.name]
+            if kind.name not in fanouts:
+                wanted = [t for t in requested if KIND_OF_TABLE[t] is kind]
+                passes = self._read(entry, files[kind.name], wanted, directory, learned)
+                fanouts[kind.name] = FanOut(passes, wanted)
+            origin = ", ".join(relative(p, self.directory) for p in files[kind.name]) or entry.describe()
+            yield TableExtract(
+                table=table,
+                batches=at_least_one(table, fanouts[kind.name].batches(table)),
+                mode="replace",
+                origin=origin,
+            )
+
+    def _check(self, requested: list[str]) -> dict[str, list[Path]]:
+        """The files of each requested kind; SourceError if the folder or a required file is missing."""
+        if not self.directory.is_dir():
+            raise SourceError(
+                f"files source: the drop folder {self.directory} does not exist or is not a folder; "
+                "point the files source at the folder holding stripe/ and intercom/ (docs/files_source.md)"
+            )
+        found: dict[str, list[Path]] = {}
+        for table in requested:
+            entry = ENTRY_OF_KIND[KIND_OF_TABLE[table].name]
+            if entry.kind.name in found:
+                continue
+            paths = entry.files(self.directory)
+            if entry.required and not paths:
+                raise SourceError(
+                    f"files source: required file {entry.stem}.jsonl is missing in {self.directory}; "
+                    f"export {entry.export_hint} to that path (docs/files_source.md)"
+                )
+            for path in paths:
+                check_readable(path, self.directory)
+            found[entry.kind.name] = paths
+        return found
+
+    def _read(
+        self, entry: DropEntry, paths: list[Path], wanted: list[str], directory: Directory, learned: set[str]
+    ) -> Iterator[dict[str, Batch]]:
+        """The single pass over one kind's files, after learning the lookups it needs."""
+        for lookup in _LOOKUPS.get(entry.kind.name, ()):
+            self._learn(lookup, directory, learned)
+        builder = BatchBuilder(entry.kind, directory, wanted)
+        jsonl = [p for p in paths if p.suffix == ".jsonl"]
+        yield from read_jsonl(jsonl, self.directory, entry.stem, builder, self.batch_size)
+        for path in paths:
+            if path.suffix in (".csv", ".parquet"):
+                for batch in read_event_file(
+                    path, path.suffix[1:], self.directory, directory.contact_accounts, self.batch_size
+                ):
+                    yield {entry.kind.table: batch}
+
+    def _learn(self, kind: RecordKind, directory: Directory, learned: set[str]) -> None:
+        """Fill the directory from one kind's files (its bad records are reported by its own extract)."""
+        if kind.name in learned:
+            return
+        learned.add(kind.name)
+        for lookup in _LOOKUPS.get(kind.name, ()):
+            self._learn(lookup, directory, learned)
+        entry = ENTRY_OF_KIND[kind.name]
+        builder = BatchBuilder(kind, directory, tables=())
+        for _ in read_jsonl(
+            entry.files(self.directory), self.directory, entry.stem, builder, self.batch_size
+        ):
+            pass
