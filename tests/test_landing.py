@@ -8,7 +8,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from dagster_project.defs.ingestion.landing import RecordsLostError, land, stored_cursors
+from dagster_project.defs.ingestion.landing import RecordsLostError, land, reason_kind, stored_cursors
 from dagster_project.sources.extract import Batch, QuarantinedRecord, TableExtract
 from dagster_project.sources.raw_tables import RAW_TABLES
 
@@ -280,3 +280,17 @@ def test_a_source_vouching_for_unique_ids_is_moved_into_place(con):
         ("c0", "b2"),
         ("c1", "b2"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("reason", "kind"),
+    [
+        ("line 5: created: not a unix timestamp (got 'yesterday')", "created"),
+        ("line 6: invalid JSON: Expecting property name", "invalid JSON"),
+        ("intercom/events.csv: field 'event_name' is required", "field 'event_name' is required"),
+        ("intercom/events.csv line 9: Expected Number of Columns: 6 Found: 7", "Expected Number of Columns"),
+        ("priority: unknown value 'critical'", "priority"),
+    ],
+)
+def test_quarantine_reasons_are_grouped_by_what_went_wrong_not_where(reason, kind):
+    assert reason_kind(reason) == kind

@@ -9,6 +9,7 @@ they were.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -108,9 +109,18 @@ def _stage_extract(
         report.quarantined += len(batch.quarantined)
         quarantined.extend(batch.quarantined)
     for record in quarantined:
-        report.reasons[record.reason.split(":")[0]] = report.reasons.get(record.reason.split(":")[0], 0) + 1
+        kind = reason_kind(record.reason)
+        report.reasons[kind] = report.reasons.get(kind, 0) + 1
     report.cursor = extract.cursor
     return report, quarantined
+
+
+_LOCATION = re.compile(r"^(?:\S+\.(?:jsonl|json|csv|parquet)(?: line \d+)?: |line \d+: )")
+
+
+def reason_kind(reason: str) -> str:
+    """What went wrong, without where: ``line 6: created: not a unix timestamp`` gives ``created``."""
+    return _LOCATION.sub("", reason).split(":")[0].strip()
 
 
 def _check_schema(table: RawTable, rows: pa.Table, origin: str) -> None:
