@@ -22,9 +22,13 @@ def test_path_comes_from_the_environment_when_the_run_starts(monkeypatch, tmp_pa
 
 def test_write_table_replaces_and_query_reads(tmp_path):
     warehouse = Warehouse(path=str(tmp_path / "w.duckdb"))
-    assert warehouse.write_table("marts.scores", pd.DataFrame({"account_id": ["a", "b"], "score": [1, 2]})) == 2
+    assert (
+        warehouse.write_table("marts.scores", pd.DataFrame({"account_id": ["a", "b"], "score": [1, 2]})) == 2
+    )
     assert warehouse.write_table("marts.scores", pd.DataFrame({"account_id": ["c"], "score": [3]})) == 1
-    assert warehouse.query("select * from marts.scores").to_dict("records") == [{"account_id": "c", "score": 3}]
+    assert warehouse.query("select * from marts.scores").to_dict("records") == [
+        {"account_id": "c", "score": 3}
+    ]
     assert warehouse.scalar("select sum(score) from marts.scores") == 3
 
 

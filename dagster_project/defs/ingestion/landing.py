@@ -167,7 +167,8 @@ def _swap_in(
         )
         con.register("_quarantined", records)
         con.execute(
-            f"insert into {SCHEMA}.{QUARANTINE_TABLE} select source_table, record, reason, ?, ?, ? from _quarantined",
+            f"insert into {SCHEMA}.{QUARANTINE_TABLE} "
+            "select source_table, record, reason, ?, ?, ? from _quarantined",
             [load["_source"], load["_loaded_at"], load["_batch_id"]],
         )
         con.unregister("_quarantined")

@@ -69,7 +69,8 @@ class RawSource(dg.ConfigurableResource):
         values = {
             "STRIPE_API_BASE": self.stripe_api_base or env_or("STRIPE_API_BASE", "https://api.stripe.com"),
             "STRIPE_API_KEY": self.stripe_api_key or env_or("STRIPE_API_KEY"),
-            "INTERCOM_API_BASE": self.intercom_api_base or env_or("INTERCOM_API_BASE", "https://api.intercom.io"),
+            "INTERCOM_API_BASE": self.intercom_api_base
+            or env_or("INTERCOM_API_BASE", "https://api.intercom.io"),
             "INTERCOM_API_TOKEN": self.intercom_api_token or env_or("INTERCOM_API_TOKEN"),
         }
         missing = [name for name, value in values.items() if not value]
