@@ -13,14 +13,13 @@ from dagster_project.warehouse.resource import Warehouse
 
 def _summary(warehouse: Warehouse) -> str:
     tables = warehouse.query(
-        """select table_schema, table_name, estimated_size
-           from duckdb_tables() where not starts_with(table_name, '_')
+        """select schema_name, table_name from duckdb_tables() where not starts_with(table_name, '_')
            union all
-           select schema_name, view_name, null from duckdb_views() where not internal
+           select schema_name, view_name from duckdb_views() where not internal
            order by 1, 2"""
     )
     lines = [f"Warehouse: {warehouse.file}"]
-    for schema, name, _ in tables.itertuples(index=False):
+    for schema, name in tables.itertuples(index=False):
         rows = warehouse.scalar(f'select count(*) from "{schema}"."{name}"')
         lines.append(f"  {schema}.{name:<40} {rows:>12,} rows")
     return "\n".join(lines)
@@ -35,7 +34,12 @@ def main() -> int:
 
     job = defs.resolve_job_def("health_warehouse")
     with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            # Step-by-step progress without Dagster's debug chatter; the full log is in the UI.
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     if not result.success:
         failures = [e.message for e in result.all_events if e.is_failure]
         print("Run failed:", *failures, sep="\n  ", file=sys.stderr)
