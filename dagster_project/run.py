@@ -27,8 +27,10 @@ def _summary(warehouse: Warehouse) -> str:
 
 def main() -> int:
     # Keep run history where `make dev` shows it.
-    os.environ["DAGSTER_HOME"] = str(absolute(env_or("DAGSTER_HOME", "data/dagster_home")))
-    absolute(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = absolute(env_or("DAGSTER_HOME", "data/dagster_home"))
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").touch()  # an empty one: default local storage, without Dagster's warning
+    os.environ["DAGSTER_HOME"] = str(home)
 
     from dagster_project.definitions import defs
 

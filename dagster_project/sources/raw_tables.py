@@ -311,6 +311,15 @@ RAW_TABLES: dict[str, RawTable] = {
     )
 }
 
+
+def requested_tables(tables: list[str]) -> list[str]:
+    """The requested raw tables in order, once each; an unknown name is a programming error."""
+    unknown = [t for t in tables if t not in RAW_TABLES]
+    if unknown:
+        raise ValueError(f"unknown raw tables: {unknown}; known: {sorted(RAW_TABLES)}")
+    return list(dict.fromkeys(tables))
+
+
 # Load metadata added to every raw row by the landing step.
 LOAD_COLUMNS: tuple[Column, ...] = (
     _col("_source", STR, "Which connector loaded the row: demo, files or api."),

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dagster_project.sources.extract import Batch, SourceError, TableExtract, WriteMode
-from dagster_project.sources.raw_tables import RAW_TABLES
+from dagster_project.sources.raw_tables import requested_tables
 from dagster_project.sources.records import (
     KIND_OF_TABLE,
     BatchBuilder,
@@ -143,10 +143,7 @@ class ApiSource:
 
     def extract(self, tables: list[str], cursors: dict[str, str]) -> Iterator[TableExtract]:
         """One extract per table in ``tables``; ``cursors`` are those stored by the last successful run."""
-        requested = list(dict.fromkeys(tables))
-        unknown = [t for t in requested if t not in RAW_TABLES]
-        if unknown:
-            raise ValueError(f"unknown raw tables: {unknown}; known: {sorted(RAW_TABLES)}")
+        requested = requested_tables(tables)
         services = {
             self._service_of(KIND_OF_TABLE[t]).name: self._service_of(KIND_OF_TABLE[t]) for t in requested
         }

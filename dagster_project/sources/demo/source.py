@@ -13,7 +13,7 @@ from dagster_project.sources.demo.accounts import Accounts, simulate_accounts
 from dagster_project.sources.demo.billing import Billing
 from dagster_project.sources.demo.params import DemoParams
 from dagster_project.sources.extract import Batch, TableExtract
-from dagster_project.sources.raw_tables import RAW_TABLES
+from dagster_project.sources.raw_tables import requested_tables
 
 
 class _Simulation:
@@ -110,9 +110,7 @@ class DemoSource:
 
     def extract(self, tables: list[str], cursors: dict[str, str]) -> Iterator[TableExtract]:
         """One full-snapshot extract per requested table, in the order requested; ``cursors`` is ignored."""
-        unknown = [t for t in tables if t not in RAW_TABLES]
-        if unknown:
-            raise ValueError(f"demo source: unknown raw tables {unknown}; known: {sorted(RAW_TABLES)}")
+        tables = requested_tables(tables)
         p = self.params()
         if self._simulation is None or self._simulation.p != p:
             self._simulation = _Simulation(p)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dagster_project.sources.extract import Batch, SourceError, TableExtract
-from dagster_project.sources.raw_tables import RAW_TABLES
+from dagster_project.sources.raw_tables import requested_tables
 from dagster_project.sources.records import (
     KIND_OF_TABLE,
     BatchBuilder,
@@ -51,10 +51,7 @@ class FilesSource:
 
     def extract(self, tables: list[str], cursors: dict[str, str]) -> Iterator[TableExtract]:
         """One extract per table in ``tables`` (``cursors`` is ignored: every drop is a full snapshot)."""
-        requested = list(dict.fromkeys(tables))
-        unknown = [t for t in requested if t not in RAW_TABLES]
-        if unknown:
-            raise ValueError(f"unknown raw tables: {unknown}; known: {sorted(RAW_TABLES)}")
+        requested = requested_tables(tables)
         files = self._check(requested)
         directory = Directory()
         learned: set[str] = set()

@@ -25,9 +25,7 @@ renamed as (
         cast(occurred_at as date) as occurred_on,
 
         -- load
-        _source as loaded_from,
-        _loaded_at as loaded_at,
-        _batch_id as batch_id
+        {{ load_metadata() }}
     from latest
 )
 

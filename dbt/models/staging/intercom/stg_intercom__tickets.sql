@@ -34,9 +34,7 @@ renamed as (
         closed_at,
 
         -- load
-        _source as loaded_from,
-        _loaded_at as loaded_at,
-        _batch_id as batch_id
+        {{ load_metadata() }}
     from latest
 )
 

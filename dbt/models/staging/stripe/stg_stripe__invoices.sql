@@ -38,9 +38,7 @@ renamed as (
         period_end,
 
         -- load
-        _source as loaded_from,
-        _loaded_at as loaded_at,
-        _batch_id as batch_id
+        {{ load_metadata() }}
     from latest
 )
 
