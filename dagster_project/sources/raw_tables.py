@@ -232,7 +232,12 @@ INTERCOM_EVENTS = RawTable(
     description="Product usage: Intercom data events, one row per event.",
     primary_key="event_id",
     columns=(
-        _col("event_id", STR, "Event id (from the source, else a stable hash of the event).", required=True),
+        _col(
+            "event_id",
+            STR,
+            "The export's `event_id`, else a stable hash of the event (Intercom has no event id).",
+            required=True,
+        ),
         _col("event_name", STR, "Past-tense verb-noun, e.g. `created-report`.", required=True),
         _col("occurred_at", TS, "When the event happened (UTC).", required=True),
         _col("contact_id", STR, "The contact who did it."),
