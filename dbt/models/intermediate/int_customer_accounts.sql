@@ -1,0 +1,5 @@
+-- Which account each billing customer belongs to (several customers may share one account).
+select
+    customer_id,
+    account_id
+from {{ ref('stg_stripe__customers') }}
