@@ -11,6 +11,7 @@ scenario states only what its expected values depend on.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from datetime import datetime
@@ -47,11 +48,19 @@ def land_scenario(directory: Path, rows: dict[str, list[dict]]) -> Path:
     return path
 
 
-def dbt_build(warehouse: Path, model: str, dbt_vars: dict | None = None, data_tests: bool = False) -> str:
-    """Build ``model`` and everything upstream of it on ``warehouse``; return dbt's output.
+def dbt_build(
+    warehouse: Path,
+    model: str,
+    dbt_vars: dict | None = None,
+    data_tests: bool = False,
+    select: str | None = None,
+    project_dir: Path = DBT_DIR,
+) -> str:
+    """Build ``model`` and everything upstream of it (or the ``select`` given) on ``warehouse``.
 
     dbt's data tests are left out unless asked for: a scenario states only the
-    columns its expectations need. Raises with dbt's output when dbt fails.
+    columns its expectations need. ``project_dir`` may be a copy of the dbt
+    project with edited seeds. Returns dbt's output; raises with it when dbt fails.
     """
     target = warehouse.parent / "dbt_target"
     args = [
@@ -64,7 +73,7 @@ def dbt_build(warehouse: Path, model: str, dbt_vars: dict | None = None, data_te
         "--log-path",
         str(target),
         "--select",
-        f"+{model}",
+        select or f"+{model}",
     ]
     if not data_tests:
         args += ["--exclude-resource-type", "test", "unit_test"]
@@ -82,3 +91,13 @@ def dbt_build(warehouse: Path, model: str, dbt_vars: dict | None = None, data_te
 def query(warehouse: Path, sql: str) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql).fetchall()
+
+
+def project_copy(directory: Path, seeds: dict[str, str] | None = None) -> Path:
+    """A copy of the dbt project and the seeds beside it, with some seed files' text replaced."""
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "dbt", directory / "dbt", ignore=shutil.ignore_patterns("target", "logs"))
+    shutil.copytree(root / "seeds", directory / "seeds")
+    for name, text in (seeds or {}).items():
+        (directory / "seeds" / name).write_text(text)
+    return directory / "dbt"
