@@ -1,0 +1,472 @@
+"""Revenue and MRR models on a hand-made billing world; every expected value is worked out by hand.
+
+The world's history runs from 2026-01-01 to 2026-06-30 (the first and last product events); the
+billing history begins on 2025-12-01 (the earliest invoice line). One dbt build serves every test
+but the last, which re-runs one month's window to show the incremental model is rebuilt in place.
+
+Accounts:
+- acct_norm: three subscriptions, one per billing interval (Stripe keeps one interval per
+  subscription): $1,200 a year (x1), $30 every 3 months (x2) and $10 a week (x1).
+- acct_upgrade: 10 growth seats at $35/month, upgraded on 20 Feb to 10 enterprise seats at $60,
+  downgraded on 25 Apr to 8 enterprise seats; the proration lines date both changes.
+- acct_return: 5 starter seats at $20/month, canceled immediately on 20 Feb, back on 15 Apr.
+- acct_payer: $100/month, invoices paid, paid late, written off, open, void and due by terms.
+- acct_trial: a trialing subscription, never invoiced.
+- acct_eur: EUR 100/month, invoiced once; the current item carries it to the current period end.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from tests.dbt_scenarios import DBT_DIR, dbt_build, land_scenario, query
+
+D = Decimal
+
+
+def eur_rate() -> Decimal:
+    """Dollars per euro in the seed (an analyst may update it; the test follows)."""
+    with open(DBT_DIR.parent / "seeds" / "currency_rates.csv") as f:
+        return next(
+            D(r["units_of_reporting_currency_per_unit"]) for r in csv.DictReader(f) if r["currency"] == "eur"
+        )
+
+
+class World:
+    """Collects raw rows; small builders keep each scenario to what its expectations depend on."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict]] = {
+            k: []
+            for k in (
+                "stripe_customers",
+                "stripe_subscriptions",
+                "stripe_subscription_items",
+                "stripe_invoices",
+                "stripe_invoice_line_items",
+                "intercom_events",
+            )
+        }
+
+    def customer(self, account: str, currency: str = "usd") -> None:
+        self.rows["stripe_customers"].append(
+            {
+                "customer_id": f"cus_{account}",
+                "account_id": account,
+                "currency": currency,
+                "created_at": datetime(2025, 11, 1),
+            }
+        )
+
+    def subscription(self, sub: str, account: str, started: datetime, period_end: datetime, **kw) -> None:
+        self.rows["stripe_subscriptions"].append(
+            {
+                "subscription_id": sub,
+                "customer_id": f"cus_{account}",
+                "status": kw.pop("status", "active"),
+                "created_at": started,
+                "started_at": started,
+                "current_period_end": period_end,
+                **kw,
+            }
+        )
+
+    def item(
+        self, sub: str, plan: str, unit: int, quantity: int, interval="month", count=1, currency="usd"
+    ) -> None:
+        self.rows["stripe_subscription_items"].append(
+            {
+                "subscription_item_id": f"si_{sub}",
+                "subscription_id": sub,
+                "price_id": f"price_{plan}_{interval}_{count}",
+                "plan_name": plan,
+                "unit_amount": unit,
+                "currency": currency,
+                "interval": interval,
+                "interval_count": count,
+                "quantity": quantity,
+            }
+        )
+
+    def invoice(self, inv: str, account: str, sub: str, created: datetime, amount: int, **kw) -> None:
+        status = kw.pop("status", "paid")
+        self.rows["stripe_invoices"].append(
+            {
+                "invoice_id": inv,
+                "customer_id": f"cus_{account}",
+                "subscription_id": sub,
+                "status": status,
+                "currency": kw.pop("currency", "usd"),
+                "amount_due": amount,
+                "amount_paid": kw.pop("amount_paid", amount if status == "paid" else 0),
+                "attempt_count": kw.pop("attempt_count", 1),
+                "created_at": created,
+                "paid_at": kw.pop("paid_at", created if status == "paid" else None),
+                **kw,
+            }
+        )
+
+    def line(self, inv: str, sub: str, plan: str, unit: int, quantity: int, start, end, **kw) -> None:
+        n = len(self.rows["stripe_invoice_line_items"])
+        interval, count = kw.pop("interval", "month"), kw.pop("count", 1)
+        self.rows["stripe_invoice_line_items"].append(
+            {
+                "line_item_id": f"il_{n}",
+                "invoice_id": inv,
+                "subscription_id": sub,
+                "subscription_item_id": f"si_{sub}",
+                "price_id": f"price_{plan}_{interval}_{count}",
+                "plan_name": plan,
+                "unit_amount": unit,
+                "interval": interval,
+                "interval_count": count,
+                "quantity": quantity,
+                "amount": kw.pop("amount", unit * quantity),
+                "currency": kw.pop("currency", "usd"),
+                "period_start": start,
+                "period_end": end,
+                "proration": kw.pop("proration", False),
+            }
+        )
+
+    def billed(self, account: str, sub: str, plan: str, unit: int, quantity: int, start, end, **kw) -> None:
+        """A paid invoice on the period start with one regular line."""
+        inv = f"in_{sub}_{start:%Y%m%d}"
+        self.invoice(inv, account, sub, start, unit * quantity, currency=kw.get("currency", "usd"))
+        self.line(inv, sub, plan, unit, quantity, start, end, **kw)
+
+
+def month(m: int, d: int = 1, h: int = 12, y: int = 2026) -> datetime:
+    return datetime(y, m, d, h)
+
+
+def build_world() -> dict[str, list[dict]]:
+    w = World()
+    # The history: product events on the first and last day.
+    w.rows["intercom_events"] = [
+        {"event_id": "e1", "event_name": "logged-in", "occurred_at": month(1, 1)},
+        {"event_id": "e2", "event_name": "logged-in", "occurred_at": month(6, 30)},
+    ]
+
+    # acct_norm. Yearly: 1200.00 / 12 = 100.00. Every 3 months: 30.00 / 3 = 10.00 x 2 seats = 20.00.
+    # Weekly: 10.00 x 52 / 12 = 43.333... Invoiced periods: the year from 1 Dec 2025; quarters from
+    # 1 Dec 2025; one week 12-19 Jan, then the current item until its period end on 26 Jan.
+    w.customer("acct_norm")
+    w.subscription("s_year", "acct_norm", month(12, 1, y=2025), month(12, 1))
+    w.item("s_year", "annual", 120000, 1, "year")
+    w.billed("acct_norm", "s_year", "annual", 120000, 1, month(12, 1, y=2025), month(12, 1), interval="year")
+    w.subscription("s_quarter", "acct_norm", month(12, 1, y=2025), month(9, 1))
+    w.item("s_quarter", "quarterly", 3000, 2, "month", 3)
+    for start, end in [
+        (month(12, 1, y=2025), month(3, 1)),
+        (month(3, 1), month(6, 1)),
+        (month(6, 1), month(9, 1)),
+    ]:
+        w.billed("acct_norm", "s_quarter", "quarterly", 3000, 2, start, end, count=3)
+    w.subscription("s_week", "acct_norm", month(1, 12), month(1, 26))
+    w.item("s_week", "weekly", 1000, 1, "week")
+    w.billed("acct_norm", "s_week", "weekly", 1000, 1, month(1, 12), month(1, 19), interval="week")
+
+    # acct_upgrade: 10 x growth $35 = 350.00 from 10 Jan; on 20 Feb 09:00 to 10 x enterprise $60 =
+    # 600.00; on 25 Apr 09:00 to 8 x enterprise = 480.00. The 10 Mar and 10 May invoices carry the
+    # prorations: a credit for the old price and a charge for the new one, from the change on.
+    w.customer("acct_upgrade")
+    w.subscription("s_up", "acct_upgrade", month(1, 10), month(7, 10))
+    w.item("s_up", "enterprise", 6000, 8)
+    w.billed("acct_upgrade", "s_up", "growth", 3500, 10, month(1, 10), month(2, 10))
+    w.billed("acct_upgrade", "s_up", "growth", 3500, 10, month(2, 10), month(3, 10))
+    w.billed("acct_upgrade", "s_up", "enterprise", 6000, 10, month(3, 10), month(4, 10))
+    change = datetime(2026, 2, 20, 9)
+    w.line(
+        "in_s_up_20260310", "s_up", "growth", 3500, 10, change, month(3, 10), amount=-22500, proration=True
+    )
+    w.line(
+        "in_s_up_20260310", "s_up", "enterprise", 6000, 10, change, month(3, 10), amount=38571, proration=True
+    )
+    w.billed("acct_upgrade", "s_up", "enterprise", 6000, 10, month(4, 10), month(5, 10))
+    w.billed("acct_upgrade", "s_up", "enterprise", 6000, 8, month(5, 10), month(6, 10))
+    w.billed("acct_upgrade", "s_up", "enterprise", 6000, 8, month(6, 10), month(7, 10))
+    change = datetime(2026, 4, 25, 9)
+    w.line(
+        "in_s_up_20260510",
+        "s_up",
+        "enterprise",
+        6000,
+        10,
+        change,
+        month(5, 10),
+        amount=-30000,
+        proration=True,
+    )
+    w.line(
+        "in_s_up_20260510", "s_up", "enterprise", 6000, 8, change, month(5, 10), amount=24000, proration=True
+    )
+
+    # acct_return: 5 x starter $20 = 100.00 from 5 Jan; canceled at once on 20 Feb 14:00 (its
+    # period ran to 5 Mar: nothing counts from 20 Feb); a new subscription from 15 Apr.
+    w.customer("acct_return")
+    w.subscription(
+        "s_ret1",
+        "acct_return",
+        month(1, 5),
+        month(3, 5),
+        status="canceled",
+        canceled_at=datetime(2026, 2, 20, 14),
+        ended_at=datetime(2026, 2, 20, 14),
+    )
+    w.item("s_ret1", "starter", 2000, 5)
+    w.billed("acct_return", "s_ret1", "starter", 2000, 5, month(1, 5), month(2, 5))
+    w.billed("acct_return", "s_ret1", "starter", 2000, 5, month(2, 5), month(3, 5))
+    w.subscription("s_ret2", "acct_return", month(4, 15), month(7, 15))
+    w.item("s_ret2", "starter", 2000, 5)
+    for m in (4, 5, 6):
+        w.billed("acct_return", "s_ret2", "starter", 2000, 5, month(m, 15), month(m + 1, 15))
+
+    # acct_payer: 2 x $50 = 100.00 a month from 1 Jan; invoices (lines below):
+    #   d1 1 Jan paid at once; d2 1 Feb paid by a retry on 4 Feb (2 attempts); d3 1 Mar written off
+    #   (uncollectible, 40.00 of it paid, 4 attempts); d4 1 Apr open after 1 attempt; d5 20 Apr void;
+    #   d6 1 May paid at once; d7 1 Jun open, sent with terms: due 15 Jun, no attempt yet.
+    w.customer("acct_payer")
+    w.subscription("s_pay", "acct_payer", month(1, 1, 0), month(7, 1, 0))
+    w.item("s_pay", "growth", 5000, 2)
+    w.invoice("d1", "acct_payer", "s_pay", month(1, 1), 10000)
+    w.invoice("d2", "acct_payer", "s_pay", month(2, 1), 10000, attempt_count=2, paid_at=month(2, 4))
+    w.invoice(
+        "d3",
+        "acct_payer",
+        "s_pay",
+        month(3, 1),
+        10000,
+        status="uncollectible",
+        amount_paid=4000,
+        attempt_count=4,
+    )
+    w.invoice("d4", "acct_payer", "s_pay", month(4, 1), 10000, status="open", amount_remaining=10000)
+    w.invoice("d5", "acct_payer", "s_pay", month(4, 20), 5000, status="void", attempt_count=0)
+    w.invoice("d6", "acct_payer", "s_pay", month(5, 1), 10000)
+    w.invoice(
+        "d7", "acct_payer", "s_pay", month(6, 1), 10000, status="open", attempt_count=0, due_at=month(6, 15)
+    )
+    for inv, m in (("d1", 1), ("d2", 2), ("d3", 3), ("d4", 4), ("d6", 5), ("d7", 6)):
+        w.line(inv, "s_pay", "growth", 5000, 2, month(m, 1, 0), month(m + 1, 1, 0))
+
+    # acct_trial: 3 x growth, trialing from 1 Feb until 1 Jul; never invoiced.
+    w.customer("acct_trial")
+    w.subscription("s_trial", "acct_trial", month(2, 1), month(7, 1), status="trialing")
+    w.item("s_trial", "growth", 3500, 3)
+
+    # acct_eur: EUR 100.00 a month from 1 Jan, one invoice; the current item until 1 Jul.
+    w.customer("acct_eur", "eur")
+    w.subscription("s_eur", "acct_eur", month(1, 1), month(7, 1))
+    w.item("s_eur", "growth", 10000, 1, currency="eur")
+    w.billed("acct_eur", "s_eur", "growth", 10000, 1, month(1, 1), month(2, 1), currency="eur")
+    return w.rows
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    path = land_scenario(tmp_path_factory.mktemp("revenue"), build_world())
+    dbt_build(path, "mrr_daily +mrr_movements")
+    return path
+
+
+COLUMNS = (
+    "mrr, plan_name, licensed_seats, is_active, is_trialing, tenure_days, days_to_renewal, lifetime_value, "
+    "failed_invoices_90d, open_past_due_invoices, days_past_due, mrr_90d_ago, mrr_change_90d"
+)
+
+
+def day(warehouse, account: str, on: date) -> dict:
+    rows = query(
+        warehouse,
+        f"select {COLUMNS} from intermediate.int_account_revenue_daily "
+        f"where account_id = '{account}' and as_of_date = '{on}'",
+    )
+    assert len(rows) == 1, (account, on, rows)
+    return dict(zip([c.strip() for c in COLUMNS.split(",")], rows[0], strict=True))
+
+
+def mrr(warehouse, account: str, on: date) -> Decimal:
+    return day(warehouse, account, on)["mrr"]
+
+
+def test_prices_are_normalised_to_a_month_times_quantity(warehouse):
+    # 15 Jan: 100.00 + 20.00 + 43.333... = 163.333... -> 163.33; seats 1 + 2 + 1.
+    jan15 = day(warehouse, "acct_norm", date(2026, 1, 15))
+    assert jan15["mrr"] == D("163.33")
+    assert jan15["licensed_seats"] == 4
+    assert jan15["plan_name"] == "annual"  # the largest item: 100.00
+    assert jan15["days_to_renewal"] == 4  # the weekly period ends on 19 Jan
+    # 20 Jan: the week after the last invoiced one, from the current item (until 26 Jan).
+    assert mrr(warehouse, "acct_norm", date(2026, 1, 25)) == D("163.33")
+    # 26 Jan: the weekly subscription's current period is over: 100.00 + 20.00.
+    assert mrr(warehouse, "acct_norm", date(2026, 1, 26)) == D("120.00")
+
+
+def test_an_item_in_another_currency_is_converted(warehouse):
+    # EUR 100.00 a month x the seed's dollars per euro (1.16 when written: 116.00), carried by the
+    # current item after the one invoiced month.
+    expected = (D("100") * eur_rate()).quantize(D("0.01"))
+    assert mrr(warehouse, "acct_eur", date(2026, 1, 15)) == expected
+    assert mrr(warehouse, "acct_eur", date(2026, 6, 30)) == expected
+
+
+def test_an_upgrade_and_a_downgrade_count_from_the_day_the_prorations_date_them(warehouse):
+    before, after = (
+        day(warehouse, "acct_upgrade", date(2026, 2, 19)),
+        day(warehouse, "acct_upgrade", date(2026, 2, 20)),
+    )
+    # 10 x 35.00 until the change, 10 x 60.00 from it; the prorations' amounts (-225.00, +385.71) never count.
+    assert (before["mrr"], before["plan_name"]) == (D("350.00"), "growth")
+    assert (after["mrr"], after["plan_name"]) == (D("600.00"), "enterprise")
+    # Renewal: the period 10 Feb - 10 Mar; 19 and 18 days left.
+    assert (before["days_to_renewal"], after["days_to_renewal"]) == (19, 18)
+    # Tenure from 10 Jan: 21 days of January + 20 of February.
+    assert after["tenure_days"] == 41
+    assert mrr(warehouse, "acct_upgrade", date(2026, 4, 24)) == D("600.00")
+    # Downgrade on 25 Apr to 8 seats: 480.00.
+    apr25 = day(warehouse, "acct_upgrade", date(2026, 4, 25))
+    assert (apr25["mrr"], apr25["licensed_seats"]) == (D("480.00"), 8)
+    # 90 days before 31 May is 2 Mar (-29 in May's 31, April's 30, March's 31): 600.00 then.
+    may31 = day(warehouse, "acct_upgrade", date(2026, 5, 31))
+    assert (may31["mrr_90d_ago"], may31["mrr_change_90d"]) == (D("600.00"), D("-120.00"))
+
+
+def test_a_cancellation_counts_nothing_from_the_day_it_ended(warehouse):
+    assert mrr(warehouse, "acct_return", date(2026, 2, 19)) == D("100.00")
+    gone = day(warehouse, "acct_return", date(2026, 3, 15))
+    # Nothing in force: no seats, the plan last seen, not active.
+    assert (gone["mrr"], gone["licensed_seats"], gone["plan_name"], gone["is_active"]) == (
+        D("0.00"),
+        None,
+        "starter",
+        False,
+    )
+    assert gone["days_to_renewal"] is None
+    assert mrr(warehouse, "acct_return", date(2026, 2, 20)) == D("0.00")
+    assert mrr(warehouse, "acct_return", date(2026, 4, 15)) == D("100.00")
+
+
+def test_a_trial_contributes_nothing(warehouse):
+    jun30 = day(warehouse, "acct_trial", date(2026, 6, 30))
+    assert (jun30["mrr"], jun30["is_active"], jun30["is_trialing"]) == (D("0.00"), False, True)
+    assert (jun30["licensed_seats"], jun30["plan_name"], jun30["days_to_renewal"]) == (3, "growth", 1)
+    assert query(warehouse, "select count(*) from marts.mrr_movements where account_id = 'acct_trial'") == [
+        (0,)
+    ]
+
+
+def test_lifetime_value_counts_paid_invoices_only(warehouse):
+    # d1 on 1 Jan: 100.00; d2 paid on 4 Feb: 200.00; d3 (written off, 40.00 paid), d4 (open) and
+    # d5 (void) add nothing; d6 paid 1 May: 300.00; d7 open: still 300.00.
+    ltv = {
+        d: day(warehouse, "acct_payer", d)["lifetime_value"]
+        for d in map(
+            date.fromisoformat,
+            ["2026-01-01", "2026-02-03", "2026-02-04", "2026-04-30", "2026-05-01", "2026-06-30"],
+        )
+    }
+    assert list(ltv.values()) == [
+        D("100.00"),
+        D("100.00"),
+        D("200.00"),
+        D("200.00"),
+        D("300.00"),
+        D("300.00"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("on", "failed", "past_due", "days_past_due"),
+    [
+        # d2 due 1 Feb, its first attempt failed, paid by a retry on 4 Feb.
+        ("2026-02-01", 1, 0, 0),
+        ("2026-02-03", 1, 1, 2),
+        ("2026-02-04", 0, 0, 0),
+        # d3 due 1 Mar, written off: 14 days past due on 15 Mar.
+        ("2026-03-15", 1, 1, 14),
+        # 10 Apr: d3 (40 days) and d4 (due 1 Apr, 9 days); d5 is void.
+        ("2026-04-10", 2, 2, 40),
+        # 1 May: d6 paid, so the written-off d3 is history; d4 is 30 days past due.
+        ("2026-05-01", 2, 1, 30),
+        # 30 May is 90 days after 1 Mar: d3 leaves the failed count on 30 May.
+        ("2026-05-29", 2, 1, 58),
+        ("2026-05-30", 1, 1, 59),
+        # 20 Jun: d4 (80 days) and d7 (due 15 Jun by its terms, 5 days; never attempted, not failed).
+        ("2026-06-20", 1, 2, 80),
+        # 30 Jun is 90 days after 1 Apr.
+        ("2026-06-30", 0, 2, 90),
+    ],
+)
+def test_failed_and_past_due_invoices(warehouse, on, failed, past_due, days_past_due):
+    got = day(warehouse, "acct_payer", date.fromisoformat(on))
+    assert (got["failed_invoices_90d"], got["open_past_due_invoices"], got["days_past_due"]) == (
+        failed,
+        past_due,
+        days_past_due,
+    )
+
+
+def test_movements_per_account_and_month(warehouse):
+    rows = query(
+        warehouse,
+        "select account_id, month, previous_mrr, mrr, mrr_change, movement from marts.mrr_movements "
+        "where account_id in ('acct_norm', 'acct_upgrade', 'acct_return') order by 1, 2",
+    )
+    got = {(a, m.month): (prev, cur, chg, mv) for a, m, prev, cur, chg, mv in rows}
+    z, hundred = D("0.00"), D("100.00")
+    assert got == {
+        # Already at 120.00 at the end of December, before the history: unchanged, not new.
+        **{("acct_norm", m): (D("120.00"), D("120.00"), z, "unchanged") for m in range(1, 7)},
+        ("acct_upgrade", 1): (z, D("350.00"), D("350.00"), "new"),
+        ("acct_upgrade", 2): (D("350.00"), D("600.00"), D("250.00"), "expansion"),
+        ("acct_upgrade", 3): (D("600.00"), D("600.00"), z, "unchanged"),
+        ("acct_upgrade", 4): (D("600.00"), D("480.00"), D("-120.00"), "contraction"),
+        ("acct_upgrade", 5): (D("480.00"), D("480.00"), z, "unchanged"),
+        ("acct_upgrade", 6): (D("480.00"), D("480.00"), z, "unchanged"),
+        # New in January, churned in February, no row for March (0 -> 0), back in April.
+        ("acct_return", 1): (z, hundred, hundred, "new"),
+        ("acct_return", 2): (hundred, z, -hundred, "churn"),
+        ("acct_return", 4): (z, hundred, hundred, "reactivation"),
+        ("acct_return", 5): (hundred, hundred, z, "unchanged"),
+        ("acct_return", 6): (hundred, hundred, z, "unchanged"),
+    }
+
+
+def test_movements_add_up_to_the_change_in_total_mrr(warehouse):
+    eur = (D("100") * eur_rate()).quantize(D("0.01"))
+    # Month-end totals: norm 120 + upgrade + return + payer 100 + eur; December: norm's 120 only.
+    expected_totals = {
+        1: D("120") + D("350") + D("100") + D("100") + eur,
+        2: D("120") + D("600") + D("0") + D("100") + eur,
+        3: D("120") + D("600") + D("0") + D("100") + eur,
+        4: D("120") + D("480") + D("100") + D("100") + eur,
+        5: D("120") + D("480") + D("100") + D("100") + eur,
+        6: D("120") + D("480") + D("100") + D("100") + eur,
+    }
+    daily = dict(
+        query(
+            warehouse,
+            "select month(date), sum(mrr) from marts.mrr_daily "
+            "where day(date + interval 1 day) = 1 or date = '2026-06-30' group by 1",
+        )
+    )
+    assert daily == expected_totals
+    changes = dict(
+        query(warehouse, "select month(month), sum(mrr_change) from marts.mrr_movements group by 1")
+    )
+    previous = {1: D("120"), **{m: expected_totals[m - 1] for m in range(2, 7)}}
+    assert changes == {m: expected_totals[m] - previous[m] for m in range(1, 7)}
+
+
+def test_a_window_run_rebuilds_only_its_days_from_history_outside_it(warehouse):
+    before = query(warehouse, "select * from intermediate.int_account_revenue_daily order by 1, 2")
+    dbt_build(warehouse, "int_account_revenue_daily", {"min_date": "2026-05-01", "max_date": "2026-06-01"})
+    after = query(warehouse, "select * from intermediate.int_account_revenue_daily order by 1, 2")
+    # Same rows, no duplicates; 31 May still sees 2 Mar (outside the window) for its 90-day look-back.
+    assert after == before
+    assert day(warehouse, "acct_upgrade", date(2026, 5, 31))["mrr_90d_ago"] == D("600.00")
