@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import dagster as dg
 import duckdb
 import pytest
@@ -13,7 +15,7 @@ from dagster_project.defs.ingestion.assets import raw_tables
 from dagster_project.defs.ingestion.resources import RawSource
 from dagster_project.sources.raw_tables import RAW_TABLES
 from dagster_project.warehouse.resource import Warehouse
-from tests.conftest import SMALL_DEMO
+from tests.conftest import ROOT, SMALL_DEMO
 
 pytestmark = pytest.mark.slow
 
@@ -102,3 +104,99 @@ def test_rerunning_the_same_demo_gives_the_same_tables(demo_run, tmp_path):
                 f"except select {columns} from again.raw.{name})"
             ).fetchone()[0]
             assert differing == 0, name
+
+
+def test_customer_health_has_one_row_per_active_account_with_grade_colour_drivers_and_version(demo_run):
+    _, path = demo_run
+    with duckdb.connect(str(path), read_only=True) as con:
+        latest = con.execute("select max(as_of_date) from intermediate.int_account_revenue_daily").fetchone()[0]
+        active = con.execute(
+            "select count(*) from intermediate.int_account_revenue_daily where as_of_date = ? and mrr > 0",
+            [latest],
+        ).fetchone()[0]
+        rows = con.execute(
+            "select count(*), count(distinct account_id), min(as_of_date), max(as_of_date) from marts.customer_health"
+        ).fetchone()
+        assert rows == (active, active, latest, latest)
+        # Colours agree with the grade scale the analysts set.
+        mismatched = con.execute(
+            """select count(*) from marts.customer_health as health
+               inner join seeds.grade_scale as scale on health.grade = scale.grade
+               where health.color <> scale.color
+                  or health.health_score < scale.min_score"""
+        ).fetchone()[0]
+        assert mismatched == 0
+        missing = con.execute(
+            "select count(*) from marts.customer_health where drivers is null or config_version is null"
+        ).fetchone()[0]
+        assert missing == 0
+
+
+def test_mrr_movements_add_up_to_the_change_of_total_mrr(demo_run):
+    _, path = demo_run
+    with duckdb.connect(str(path), read_only=True) as con:
+        off = con.execute(
+            """with totals as (
+                   select month, sum(mrr) as total, sum(mrr_change) as moved
+                   from marts.mrr_movements group by month
+               )
+               select count(*) from (
+                   select month, moved, total - lag(total, 1, 0) over (order by month) as change from totals
+               ) where abs(moved - change) > 0.005"""
+        ).fetchone()[0]
+        assert off == 0
+
+
+def test_changing_a_weight_changes_the_scores_and_the_config_version(demo_run, tmp_path):
+    from tests.dbt_scenarios import dbt_build, project_copy
+
+    _, path = demo_run
+    warehouse = tmp_path / "warehouse.duckdb"
+    warehouse.write_bytes(path.read_bytes())
+    seeds = (ROOT / "seeds" / "scorecard_measures.csv").read_text()
+    edited = seeds.replace(
+        "default,weighted_events_30d,engagement,0.20", "default,weighted_events_30d,engagement,0.25"
+    ).replace("default,active_contacts_30d,engagement,0.10", "default,active_contacts_30d,engagement,0.05")
+    assert edited != seeds
+    project = project_copy(tmp_path / "copy", {"scorecard_measures.csv": edited})
+    before = dict(
+        duckdb.connect(str(path), read_only=True)
+        .execute("select account_id, health_score from marts.customer_health where scorecard_id = 'default'")
+        .fetchall()
+    )
+    dbt_build(warehouse, "", select="scorecard_measures+", project_dir=project)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        after = dict(
+            con.execute(
+                "select account_id, health_score from marts.customer_health where scorecard_id = 'default'"
+            ).fetchall()
+        )
+        versions = {v for (v,) in con.execute("select distinct config_version from marts.customer_health").fetchall()}
+    with duckdb.connect(str(path), read_only=True) as con:
+        old_versions = {v for (v,) in con.execute("select distinct config_version from marts.customer_health").fetchall()}
+    assert versions.isdisjoint(old_versions) and len(versions) == 1
+    assert sum(1 for a in before if before[a] != after.get(a)) > len(before) / 4
+
+
+def test_rebuilding_a_window_of_days_gives_the_same_history(demo_run, tmp_path):
+    from tests.dbt_scenarios import dbt_build
+
+    _, path = demo_run
+    warehouse = tmp_path / "warehouse.duckdb"
+    warehouse.write_bytes(path.read_bytes())
+    with duckdb.connect(str(path), read_only=True) as con:
+        last = con.execute("select max(as_of_date) from marts.customer_health_history").fetchone()[0]
+    window = {"min_date": str(last - timedelta(days=2)), "max_date": str(last + timedelta(days=1))}
+    dbt_build(warehouse, "customer_health_history", dbt_vars=window)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        con.execute(f"attach '{path}' as first (read_only)")
+        for table in ("marts.customer_health_history", "intermediate.int_account_revenue_daily"):
+            rows, distinct = con.execute(
+                f"select count(*), count(distinct account_id || cast(as_of_date as varchar)) from {table}"
+            ).fetchone()
+            assert rows == distinct, table
+            differing = con.execute(
+                f"select count(*) from ((select * from {table} except select * from first.{table}) "
+                f"union all (select * from first.{table} except select * from {table}))"
+            ).fetchone()[0]
+            assert differing == 0, table
