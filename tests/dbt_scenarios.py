@@ -80,10 +80,10 @@ def dbt_build(
     if dbt_vars:
         args += ["--vars", repr(dbt_vars).replace("'", '"')]
     env = {**os.environ, "HEALTH_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    done = subprocess.run(args, cwd=DBT_DIR, env=env, capture_output=True, text=True)
+    done = subprocess.run(args, cwd=project_dir, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise AssertionError(
-            f"dbt build --select +{model} failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}"
+            f"dbt build --select {select or '+' + model} failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}"
         )
     return done.stdout
 

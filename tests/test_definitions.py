@@ -48,9 +48,19 @@ def test_dbt_tests_on_sources_and_models_are_asset_checks(graph):
 
 def test_models_are_grouped_by_their_layer_folder(graph):
     groups = {key.path[0]: graph.get(key).group_name for key in graph.get_all_asset_keys()}
-    assert {groups[layer] for layer in ("intermediate", "marts", "seeds")} == {"intermediate", "marts", "seeds"}
+    assert {groups[layer] for layer in ("intermediate", "marts", "seeds")} == {
+        "intermediate",
+        "marts",
+        "seeds",
+    }
     published = {k.path[-1] for k in graph.get_all_asset_keys() if k.path[0] == "marts"}
-    assert {"customer_health", "customer_health_history", "mrr_daily", "mrr_movements", "segment_benchmarks"} <= published
+    assert {
+        "customer_health",
+        "customer_health_history",
+        "mrr_daily",
+        "mrr_movements",
+        "segment_benchmarks",
+    } <= published
 
 
 def test_dbt_sources_describe_the_raw_contract_column_for_column():

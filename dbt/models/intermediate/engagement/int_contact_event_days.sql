@@ -1,0 +1,73 @@
+{#- The first build (and a full refresh) reads all history. Later runs rebuild only the activity days
+    that the run's as-of window [min_date, max_date) can read: from 2 x engagement_window_days before
+    min_date (the trailing and the prior window) up to max_date. Those days are deleted first and
+    inserted again (a delete by key would join every old row of a day to every new one). -#}
+{%- set window_days = var('engagement_window_days') | int -%}
+{%- set rebuild_from = "cast(" ~ dbt.dateadd('day', -2 * window_days, "cast('" ~ var('min_date') ~ "' as date)") ~ " as date)" -%}
+{%- set rebuild_to = "cast('" ~ var('max_date') ~ "' as date)" -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where activity_date >= "
+        ~ rebuild_from ~ " and activity_date < " ~ rebuild_to ~ "{% endif %}",
+) }}
+
+-- Product events counted per account, contact, event name and day, weighted by seeds/event_weights.csv:
+-- the one pass over the events that every engagement and adoption measure starts from.
+with
+
+-- Events of the days this run (re)builds
+events as (
+    select
+        account_id,
+        contact_id,
+        event_name,
+        occurred_on
+    from {{ ref('stg_intercom__events') }}
+    -- An event whose contact has no company cannot be credited to any account
+    where
+        account_id is not null
+        {%- if is_incremental() %}
+        and occurred_on >= {{ rebuild_from }}
+        and occurred_on < {{ rebuild_to }}
+        {%- endif %}
+),
+
+-- Analysts' weights; an event they have not listed weighs var('default_event_weight')
+event_weights as (
+    select
+        lower(event_name) as event_name,
+        weight
+    from {{ ref('event_weights') }}
+),
+
+-- One row per account, contact, event name and day
+contact_event_days as (
+    select
+        events.account_id,
+        events.contact_id,
+        events.event_name,
+        events.occurred_on as activity_date,
+        count(*) as events
+    from events
+    group by 1, 2, 3, 4
+),
+
+-- Each row weighted by its event name
+weighted as (
+    select
+        contact_event_days.account_id,
+        contact_event_days.contact_id,
+        contact_event_days.event_name,
+        contact_event_days.activity_date,
+        contact_event_days.events,
+        event_weights.event_name is not null as is_weight_listed,
+        cast(coalesce(event_weights.weight, {{ var('default_event_weight') }}) as decimal(18, 4)) as event_weight,
+        contact_event_days.events
+        * cast(coalesce(event_weights.weight, {{ var('default_event_weight') }}) as decimal(18, 4)) as weighted_events
+    from contact_event_days
+    left join event_weights
+        on contact_event_days.event_name = event_weights.event_name
+)
+
+select * from weighted
