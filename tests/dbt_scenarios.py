@@ -82,8 +82,9 @@ def dbt_build(
     env = {**os.environ, "HEALTH_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     done = subprocess.run(args, cwd=project_dir, env=env, capture_output=True, text=True)
     if done.returncode != 0:
+        selection = select or f"+{model}"
         raise AssertionError(
-            f"dbt build --select {select or '+' + model} failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}"
+            f"dbt build --select {selection} failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}"
         )
     return done.stdout
 

@@ -117,7 +117,8 @@ def test_customer_health_has_one_row_per_active_account_with_grade_colour_driver
             [latest],
         ).fetchone()[0]
         rows = con.execute(
-            "select count(*), count(distinct account_id), min(as_of_date), max(as_of_date) from marts.customer_health"
+            "select count(*), count(distinct account_id), min(as_of_date), max(as_of_date) "
+            "from marts.customer_health"
         ).fetchone()
         assert rows == (active, active, latest, latest)
         # Colours agree with the grade scale the analysts set.

@@ -1,4 +1,4 @@
-"""The as-of dates of the history: from the first day with billing and usage data to the last day with data."""
+"""The as-of dates of the history: from the first day with billing and usage data to the last with data."""
 
 from __future__ import annotations
 
