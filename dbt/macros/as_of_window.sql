@@ -1,6 +1,21 @@
 {#- The as-of dates this run builds: the half-open window [min_date, max_date) from the vars.
     Half open so that consecutive windows never build a boundary day twice. -#}
 {% macro as_of_window(column) -%}
-    {{ column }} >= cast('{{ var("min_date") }}' as date)
-    and {{ column }} < cast('{{ var("max_date") }}' as date)
+    {{ column }} >= {{ window_start() }}
+    and {{ column }} < {{ window_end() }}
+{%- endmacro %}
+
+{#- The window's first day, or the day `days_before` it: where trailing look-backs must start reading. -#}
+{% macro window_start(days_before=0) -%}
+    {%- set min_date = "cast('" ~ var('min_date') ~ "' as date)" -%}
+    {%- if days_before -%}
+        cast({{ dbt.dateadd('day', -days_before, min_date) }} as date)
+    {%- else -%}
+        {{ min_date }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The day after the window (exclusive end). -#}
+{% macro window_end() -%}
+    cast('{{ var("max_date") }}' as date)
 {%- endmacro %}

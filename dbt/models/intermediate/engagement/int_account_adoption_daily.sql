@@ -6,8 +6,6 @@
     The plan can change from day to day, so the running count is kept per account and plan, and each
     as-of date reads the count of the plan it is on. -#}
 {%- set window_days = var('engagement_window_days') | int -%}
-{%- set min_date = "cast('" ~ var('min_date') ~ "' as date)" -%}
-{%- set max_date = "cast('" ~ var('max_date') ~ "' as date)" -%}
 
 -- Product adoption per account-day: the share of its plan's key features used over the trailing
 -- window (breadth) and active contacts over licensed seats (depth).
@@ -69,8 +67,8 @@ feature_days as (
     from {{ ref('int_contact_event_days') }} as contact_event_days
     where
         contact_event_days.event_name in (select key_features.event_name from key_features)
-        and contact_event_days.activity_date >= cast({{ dbt.dateadd('day', -window_days, min_date) }} as date)
-        and contact_event_days.activity_date < {{ max_date }}
+        and contact_event_days.activity_date >= {{ window_start(window_days) }}
+        and contact_event_days.activity_date < {{ window_end() }}
 ),
 
 -- Gaps to the feature's previous and next day of use
@@ -123,7 +121,7 @@ plan_feature_changes as (
     from feature_changes
     inner join key_features
         on feature_changes.event_name = key_features.event_name
-    where feature_changes.change_on < {{ max_date }}
+    where feature_changes.change_on < {{ window_end() }}
 ),
 
 -- Every change, plus a zero change on each as-of date under the plan the account is on that day

@@ -6,8 +6,6 @@
     date's total at once (no per-date re-scan, no count(distinct) over a range). -#}
 {%- set window_days = var('engagement_window_days') | int -%}
 {%- set recent_days = 7 -%}
-{%- set min_date = "cast('" ~ var('min_date') ~ "' as date)" -%}
-{%- set max_date = "cast('" ~ var('max_date') ~ "' as date)" -%}
 
 -- Product engagement per account-day: weighted events over the trailing window and the window
 -- before it, their ratio (trend), and distinct active contacts over 7 days and the window.
@@ -32,8 +30,8 @@ contact_event_days as (
         weighted_events
     from {{ ref('int_contact_event_days') }}
     where
-        activity_date >= cast({{ dbt.dateadd('day', -2 * window_days, min_date) }} as date)
-        and activity_date < {{ max_date }}
+        activity_date >= {{ window_start(2 * window_days) }}
+        and activity_date < {{ window_end() }}
 ),
 
 -- Events per account-day
@@ -170,12 +168,12 @@ timeline as (
     union all
 
     select * from event_changes
-    where change_on < {{ max_date }}
+    where change_on < {{ window_end() }}
 
     union all
 
     select * from contact_changes
-    where change_on < {{ max_date }}
+    where change_on < {{ window_end() }}
 ),
 
 -- One row per account-day

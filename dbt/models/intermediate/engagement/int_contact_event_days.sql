@@ -3,8 +3,8 @@
     min_date (the trailing and the prior window) up to max_date. Those days are deleted first and
     inserted again (a delete by key would join every old row of a day to every new one). -#}
 {%- set window_days = var('engagement_window_days') | int -%}
-{%- set rebuild_from = "cast(" ~ dbt.dateadd('day', -2 * window_days, "cast('" ~ var('min_date') ~ "' as date)") ~ " as date)" -%}
-{%- set rebuild_to = "cast('" ~ var('max_date') ~ "' as date)" -%}
+{%- set rebuild_from = window_start(2 * window_days) | trim -%}
+{%- set rebuild_to = window_end() | trim -%}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',

@@ -5,9 +5,6 @@
     that came after D is not known on D. Window counts use a difference array, the last two-way day
     a running max, one pass per account. -#}
 {%- set window_days = var('support_window_days') | int -%}
-{%- set min_date = "cast('" ~ var('min_date') ~ "' as date)" -%}
-{%- set max_date = "cast('" ~ var('max_date') ~ "' as date)" -%}
-{%- set first_needed = "cast(" ~ dbt.dateadd('day', -window_days, min_date) ~ " as date)" -%}
 
 -- Relationship per account-day: days since the last two-way conversation, and the team's outreach
 -- over the trailing window with the share the customer answered.
@@ -38,7 +35,7 @@ conversations as (
     from {{ ref('stg_intercom__conversations') }}
     where
         account_id is not null
-        and cast(created_at as date) < {{ max_date }}
+        and cast(created_at as date) < {{ window_end() }}
 ),
 
 -- The team's outreach that can still count in this run; answered ones with their answer's day
@@ -50,7 +47,7 @@ team_outreach as (
     from conversations
     where
         initiated_by = 'team'
-        and created_on >= {{ first_needed }}
+        and created_on >= {{ window_start(window_days) }}
 ),
 
 -- Every change of a running total, dated the day it takes effect; two-way days carry their date
@@ -113,7 +110,7 @@ timeline as (
     union all
 
     select * from changes
-    where change_on < {{ max_date }}
+    where change_on < {{ window_end() }}
 ),
 
 -- One row per account-day

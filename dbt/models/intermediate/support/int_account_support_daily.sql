@@ -6,9 +6,6 @@
     every date). Only the median needs ticket-level rows: each closed ticket is repeated on the N
     as-of dates whose window holds it, an equi-join rather than a range join. -#}
 {%- set window_days = var('support_window_days') | int -%}
-{%- set min_date = "cast('" ~ var('min_date') ~ "' as date)" -%}
-{%- set max_date = "cast('" ~ var('max_date') ~ "' as date)" -%}
-{%- set first_needed = "cast(" ~ dbt.dateadd('day', -window_days, min_date) ~ " as date)" -%}
 
 -- Support per account-day: priority-weighted ticket volume, open urgent and high tickets, the age
 -- of the oldest open urgent ticket, time to close, CSAT, and the latest NPS answer.
@@ -55,11 +52,11 @@ tickets as (
         on tickets.priority = priority_weights.priority
     where
         tickets.account_id is not null
-        and cast(tickets.created_at as date) < {{ max_date }}
+        and cast(tickets.created_at as date) < {{ window_end() }}
         and (
-            cast(tickets.created_at as date) >= {{ first_needed }}
+            cast(tickets.created_at as date) >= {{ window_start(window_days) }}
             or tickets.closed_at is null
-            or cast(tickets.closed_at as date) >= {{ first_needed }}
+            or cast(tickets.closed_at as date) >= {{ window_start(window_days) }}
         )
 ),
 
@@ -82,7 +79,7 @@ csat_answers as (
     where
         survey_type = 'csat'
         and account_id is not null
-        and cast(responded_at as date) >= {{ first_needed }}
+        and cast(responded_at as date) >= {{ window_start(window_days) }}
 ),
 
 -- NPS answers, the last one of each account-day
@@ -99,7 +96,7 @@ nps_ranked as (
     where
         survey_type = 'nps'
         and account_id is not null
-        and cast(responded_at as date) < {{ max_date }}
+        and cast(responded_at as date) < {{ window_end() }}
 ),
 
 -- One NPS answer per account and day
@@ -219,7 +216,7 @@ timeline as (
     union all
 
     select * from changes
-    where change_on < {{ max_date }}
+    where change_on < {{ window_end() }}
 ),
 
 -- One row per account-day
