@@ -1,0 +1,24 @@
+"""Churn likelihood: a generic model API (train, predict, explain, evaluate) that knows nothing of Dagster.
+
+See `dagster_project.churn.model` for how the model is fitted and when it falls
+back to segment churn rates, and `dagster_project.churn.metrics` for how the
+metrics are defined.
+"""
+
+from dagster_project.churn.metrics import CalibrationBin, ChurnMetrics, evaluate
+from dagster_project.churn.model import (
+    FORMAT_VERSION,
+    ChurnModel,
+    ModelFormatError,
+    fit_churn_model,
+)
+
+__all__ = [
+    "FORMAT_VERSION",
+    "CalibrationBin",
+    "ChurnMetrics",
+    "ChurnModel",
+    "ModelFormatError",
+    "evaluate",
+    "fit_churn_model",
+]

@@ -1,0 +1,447 @@
+"""Churn model: train on a labelled table of account snapshots, predict calibrated churn probabilities.
+
+Nothing here knows about Dagster or the warehouse: the inputs are a pandas
+frame of numeric features, a 0/1 label ("churned within the horizon") and the
+snapshot date of each row, so the module can be used and tested on any
+labelled table.
+
+Example::
+
+    model = fit_churn_model(features, label, snapshot_dates, groups=segment)
+    model.kind                       # "logistic_regression", "gradient_boosting" or "segment_prior"
+    model.metrics.as_dict()          # validation-window AUC, Brier, top decile, ...
+    p = model.predict_proba(new_features, groups=new_segment)
+    why = model.drivers(new_features)  # [["logins_30d", "open_tickets", ...], ...]
+    model.save("data/models/churn.joblib")
+    same = ChurnModel.load("data/models/churn.joblib")
+
+How it is fitted:
+
+- **Time-based validation.** The distinct snapshot dates are sorted; the
+  latest ``max(1, round(validation_share * n_dates))`` of them (always leaving
+  at least one older date) are the validation window, the rest the training
+  window. Rows are never split at random, so nothing from the future leaks
+  into the candidates' training.
+- **Candidates**, both fitted on the training window and scored on the
+  validation window: logistic regression (median imputation, standard
+  scaling, L2 logistic regression *without* class weights, because weights
+  would move the probabilities away from observed rates) and scikit-learn's
+  HistGradientBoostingClassifier (handles missing values itself). Gradient
+  boosting is chosen only if its validation AUC beats the logistic
+  regression's by more than ``GRADIENT_BOOSTING_MARGIN`` (0.005): the
+  logistic model's drivers are easier to read, so it wins ties.
+- **Calibration.** Each candidate is wrapped in ``CalibratedClassifierCV``
+  with sigmoid (Platt) scaling and 3 stratified folds: the calibrator is fitted
+  on out-of-fold predictions of the same window, so no rows need to be held
+  back. Sigmoid rather than isotonic because churn events are few and
+  isotonic regression overfits small samples.
+- **Refit.** After choosing, the chosen kind is refitted (with calibration)
+  on *all* rows, because the latest snapshots carry the most relevant
+  behaviour. The reported ``metrics`` stay those of the training-window model
+  on the validation window; ``candidate_metrics`` has both candidates'.
+- **Drivers** come from a logistic regression fitted on all rows, whatever
+  the chosen kind: for each row, coefficient × standardised value per
+  feature; the features with the largest *positive* contributions (pushing
+  churn up) are named, largest first. For gradient boosting this is an
+  approximation that reads the same way; calibration is monotone, so it does
+  not change which features push churn up.
+- **Missing values** are fine: the logistic pipeline imputes medians,
+  gradient boosting routes them itself. A feature with no value at all in the
+  training window is ignored (set to 0 for fitting) with a warning.
+- Fitting and predicting run single-threaded: the tables are small, and
+  OpenMP threads on a busy shared machine made gradient boosting 10x slower.
+
+Fallback (``kind="segment_prior"``): with too little history or too few churn
+events the models would be noise, so instead of crashing or returning
+nonsense the fit returns a model whose probability for a row is the observed
+churn rate of the row's group (``groups``, e.g. the segment), or the overall
+rate when no groups are given or the group was not seen. It happens when
+there are fewer than 2 distinct snapshot dates; fewer than
+``MIN_TRAIN_POSITIVES`` (20) churned or not-churned rows in the training
+window; or fewer than ``MIN_VALIDATION_POSITIVES`` (5) churned or not-churned
+rows in the validation window. ``model.warnings`` says which, the reason is
+logged at WARNING level, and ``metrics`` are those of the training-window
+rates on the validation window (``None`` where the sample cannot support
+them, all ``None`` with a single snapshot date). Its ``drivers`` are empty
+lists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from os import PathLike
+from pathlib import Path
+from typing import Any, Literal
+
+import joblib
+import numpy as np
+import pandas as pd
+import sklearn
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from dagster_project.churn.metrics import ChurnMetrics, evaluate
+
+log = logging.getLogger(__name__)
+
+ModelKind = Literal["logistic_regression", "gradient_boosting", "segment_prior"]
+
+# Bump when the saved payload or the ChurnModel fields change incompatibly.
+FORMAT_VERSION = 1
+MIN_TRAIN_POSITIVES = 20
+MIN_VALIDATION_POSITIVES = 5
+GRADIENT_BOOSTING_MARGIN = 0.005
+CALIBRATION_FOLDS = 3
+
+
+class ModelFormatError(ValueError):
+    """A saved model file that this code cannot read (another format version, or not a churn model)."""
+
+
+@dataclass
+class ChurnModel:
+    """A fitted churn model: calibrated probabilities, readable drivers, validation metrics.
+
+    ``metrics`` are always from the validation window (see the module
+    docstring); ``validation_dates`` and ``training_dates`` list the snapshot
+    dates of each window. ``coefficients`` are the explaining logistic
+    regression's coefficients on standardised features (empty for the
+    fallback). ``version`` is a short hash of the kind, feature names,
+    parameters and training data, so identical inputs give the same version.
+    """
+
+    kind: ModelKind
+    feature_names: list[str]
+    metrics: ChurnMetrics
+    trained_at: datetime
+    version: str
+    warnings: list[str] = field(default_factory=list)
+    training_dates: list[pd.Timestamp] = field(default_factory=list)
+    validation_dates: list[pd.Timestamp] = field(default_factory=list)
+    candidate_metrics: dict[str, ChurnMetrics] = field(default_factory=dict)
+    coefficients: dict[str, float] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    group_rates: dict[Any, float] = field(default_factory=dict)
+    overall_rate: float | None = None
+    estimator: Any = field(default=None, repr=False)
+    explainer: Pipeline | None = field(default=None, repr=False)
+
+    def predict_proba(self, features: pd.DataFrame, groups: pd.Series | None = None) -> np.ndarray:
+        """Probability of churn for each row of ``features``.
+
+        ``groups`` is used only by the ``segment_prior`` fallback (the row's
+        group rate; the overall rate for unseen or missing groups).
+        """
+        if self.kind == "segment_prior":
+            overall = self.overall_rate if self.overall_rate is not None else 0.0
+            if groups is None:
+                return np.full(len(features), overall, dtype="float64")
+            if len(groups) != len(features):
+                raise ValueError(f"groups has {len(groups)} values but features has {len(features)} rows")
+            return np.array([self.group_rates.get(g, overall) for g in groups], dtype="float64")
+        with _single_threaded():
+            return self.estimator.predict_proba(_matrix(features, self.feature_names))[:, 1]
+
+    def drivers(self, features: pd.DataFrame, top: int = 3) -> list[list[str]]:
+        """For each row, up to ``top`` feature names pushing churn up, strongest first.
+
+        Only features with a positive contribution are named, so a row may
+        have fewer than ``top`` (or none). The fallback model has no drivers.
+        """
+        if self.explainer is None:
+            return [[] for _ in range(len(features))]
+        contributions = _contributions(self.explainer, _matrix(features, self.feature_names))
+        names = np.asarray(self.feature_names)
+        result = []
+        for row in contributions:
+            order = np.argsort(-row, kind="stable")[:top]
+            result.append([str(name) for name in names[order][row[order] > 0]])
+        return result
+
+    def save(self, path: str | PathLike[str]) -> Path:
+        """Write the model to ``path`` (joblib), creating parent folders; returns the path.
+
+        The file is a pickle: load only files this project wrote.
+        """
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"format_version": FORMAT_VERSION, "sklearn_version": sklearn.__version__, "model": self}
+        joblib.dump(payload, target)
+        return target
+
+    @classmethod
+    def load(cls, path: str | PathLike[str]) -> ChurnModel:
+        """Read a model written by `save`; raises `ModelFormatError` for another format version."""
+        source = Path(path)
+        payload = joblib.load(source)
+        found = payload.get("format_version") if isinstance(payload, dict) else None
+        if found != FORMAT_VERSION or not isinstance(payload.get("model"), cls):
+            raise ModelFormatError(
+                f"{source}: churn model format version {found!r}, but this code reads version "
+                f"{FORMAT_VERSION}. Retrain the model with fit_churn_model and save it again "
+                "(e.g. re-materialise the churn model asset)."
+            )
+        return payload["model"]
+
+
+def fit_churn_model(
+    features: pd.DataFrame,
+    label: pd.Series,
+    snapshot_dates: pd.Series,
+    *,
+    groups: pd.Series | None = None,
+    validation_share: float = 0.25,
+    random_state: int = 0,
+    min_train_positives: int = MIN_TRAIN_POSITIVES,
+    min_validation_positives: int = MIN_VALIDATION_POSITIVES,
+) -> ChurnModel:
+    """Fit the churn model with a time-based validation window (see the module docstring).
+
+    ``features`` are numeric (missing values allowed); ``label`` is 0/1
+    (churned within the horizon); ``snapshot_dates`` the as-of date of each
+    row; ``groups`` (e.g. the segment) feeds only the fallback. All must share
+    the same index. ``min_train_positives`` and ``min_validation_positives``
+    apply to each class (churned and not churned) of each window.
+    """
+    if not 0 < validation_share < 1:
+        raise ValueError(f"validation_share must be between 0 and 1, got {validation_share}")
+    feature_names = [str(c) for c in features.columns]
+    if not feature_names:
+        raise ValueError("features has no columns")
+    for name, series in {"label": label, "snapshot_dates": snapshot_dates, "groups": groups}.items():
+        if series is not None and not series.index.equals(features.index):
+            raise ValueError(f"{name} must have the same index as features")
+    x = _matrix(features, feature_names)
+    y = pd.Series(label).to_numpy(dtype="float64")
+    if np.isnan(y).any() or not np.isin(y, (0.0, 1.0)).all():
+        raise ValueError("label must be 0/1 without missing values")
+    y = y.astype("int64")
+    dates = pd.to_datetime(snapshot_dates)
+    if dates.isna().any():
+        raise ValueError("snapshot_dates has missing values")
+
+    training_dates, validation_dates = _split_dates(dates, validation_share)
+    is_validation = dates.isin(validation_dates).to_numpy()
+    params = _params(validation_share, random_state)
+    common = {
+        "feature_names": feature_names,
+        "trained_at": datetime.now(UTC),
+        "training_dates": training_dates,
+        "validation_dates": validation_dates,
+        "params": params,
+    }
+
+    reasons = _too_little(y, is_validation, validation_dates, min_train_positives, min_validation_positives)
+    if reasons:
+        return _segment_prior(y, dates, is_validation, validation_dates, groups, reasons, features, common)
+
+    train, valid = ~is_validation, is_validation
+    warnings = []
+    empty = np.isnan(x[train]).all(axis=0)
+    if empty.any():
+        # Gradient boosting cannot bin a column without values; as a constant it is simply never used.
+        x = x.copy()
+        x[:, empty] = 0.0
+        names = [name for name, is_empty in zip(feature_names, empty, strict=True) if is_empty]
+        warnings.append(f"features without any value in the training window are ignored: {names}")
+        log.warning(warnings[-1])
+    candidates = {
+        "logistic_regression": _calibrated(_logistic(), random_state),
+        "gradient_boosting": _calibrated(_boosting(random_state), random_state),
+    }
+    candidate_metrics = {}
+    with _single_threaded():
+        for kind, candidate in candidates.items():
+            candidate.fit(x[train], y[train])
+            candidate_metrics[kind] = evaluate(y[valid], candidate.predict_proba(x[valid])[:, 1])
+
+    lr_auc = candidate_metrics["logistic_regression"].auc
+    gb_auc = candidate_metrics["gradient_boosting"].auc
+    kind: ModelKind = (
+        "gradient_boosting" if gb_auc > lr_auc + GRADIENT_BOOSTING_MARGIN else "logistic_regression"
+    )
+    log.info("churn model: logistic AUC %.3f, gradient boosting AUC %.3f, chose %s", lr_auc, gb_auc, kind)
+
+    final = _calibrated(
+        _logistic() if kind == "logistic_regression" else _boosting(random_state), random_state
+    )
+    with _single_threaded():
+        final.fit(x, y)
+        explainer = _logistic().fit(x, y)
+    coefficients = dict(zip(feature_names, explainer[-1].coef_[0].tolist(), strict=True))
+    return ChurnModel(
+        kind=kind,
+        metrics=candidate_metrics[kind],
+        version=_version(kind, features, y, dates, params),
+        warnings=warnings,
+        candidate_metrics=candidate_metrics,
+        coefficients=coefficients,
+        overall_rate=float(y.mean()),
+        estimator=final,
+        explainer=explainer,
+        **common,
+    )
+
+
+def _matrix(features: pd.DataFrame, feature_names: list[str]) -> np.ndarray:
+    missing = [name for name in feature_names if name not in features.columns]
+    if missing:
+        raise KeyError(f"features lack the model's columns {missing}")
+    frame = features[feature_names]
+    try:
+        return frame.to_numpy(dtype="float64", na_value=np.nan)
+    except (TypeError, ValueError) as error:
+        non_numeric = [c for c in feature_names if not pd.api.types.is_numeric_dtype(frame[c])]
+        raise TypeError(f"features must be numeric; not numeric: {non_numeric}") from error
+
+
+def _split_dates(dates: pd.Series, validation_share: float) -> tuple[list[pd.Timestamp], list[pd.Timestamp]]:
+    distinct = sorted(dates.unique())
+    if len(distinct) < 2:
+        return list(map(pd.Timestamp, distinct)), []
+    n_validation = min(max(1, round(validation_share * len(distinct))), len(distinct) - 1)
+    return (
+        [pd.Timestamp(d) for d in distinct[:-n_validation]],
+        [pd.Timestamp(d) for d in distinct[-n_validation:]],
+    )
+
+
+def _too_little(
+    y: np.ndarray,
+    is_validation: np.ndarray,
+    validation_dates: list[pd.Timestamp],
+    min_train: int,
+    min_validation: int,
+) -> list[str]:
+    if not validation_dates:
+        return [
+            "fewer than 2 distinct snapshot dates: no older window to train on and a newer one to validate"
+        ]
+    reasons = []
+    for window, rows, minimum in (
+        ("training", ~is_validation, min_train),
+        ("validation", is_validation, min_validation),
+    ):
+        churned = int(y[rows].sum())
+        stayed = int(rows.sum()) - churned
+        if churned < minimum:
+            reasons.append(f"only {churned} churned rows in the {window} window (need at least {minimum})")
+        if stayed < minimum:
+            reasons.append(f"only {stayed} not-churned rows in the {window} window (need at least {minimum})")
+    return reasons
+
+
+def _segment_prior(
+    y: np.ndarray,
+    dates: pd.Series,
+    is_validation: np.ndarray,
+    validation_dates: list[pd.Timestamp],
+    groups: pd.Series | None,
+    reasons: list[str],
+    features: pd.DataFrame,
+    common: dict[str, Any],
+) -> ChurnModel:
+    warnings = [f"churn model fell back to segment churn rates: {reason}" for reason in reasons]
+    for warning in warnings:
+        log.warning(warning)
+    keys = None if groups is None else groups.to_numpy(dtype=object)
+    params = {**common["params"], "fallback": "segment_prior"}
+    if validation_dates:
+        train = ~is_validation
+        train_rates, train_overall = _rates(y[train], None if keys is None else keys[train])
+        predicted = (
+            np.full(int(is_validation.sum()), train_overall)
+            if keys is None
+            else np.array([train_rates.get(g, train_overall) for g in keys[is_validation]], dtype="float64")
+        )
+        metrics = evaluate(y[is_validation], predicted)
+    else:
+        metrics = evaluate(np.array([], dtype="int64"), np.array([], dtype="float64"))
+    group_rates, overall = _rates(y, keys)
+    return ChurnModel(
+        kind="segment_prior",
+        metrics=metrics,
+        version=_version("segment_prior", features, y, dates, params),
+        warnings=warnings,
+        group_rates=group_rates,
+        overall_rate=overall,
+        **{**common, "params": params},
+    )
+
+
+def _rates(y: np.ndarray, keys: np.ndarray | None) -> tuple[dict[Any, float], float]:
+    overall = float(y.mean()) if y.size else 0.0
+    if keys is None:
+        return {}, overall
+    frame = pd.DataFrame({"group": keys, "y": y}).dropna(subset=["group"])
+    return {g: float(rate) for g, rate in frame.groupby("group")["y"].mean().items()}, overall
+
+
+def _single_threaded() -> threadpool_limits:
+    # Churn tables are small (thousands of rows): OpenMP and BLAS threads cost more than they save
+    # here, and on a busy shared machine they thrash (gradient boosting ran 10x slower in tests).
+    return threadpool_limits(limits=1)
+
+
+def _logistic() -> Pipeline:
+    return Pipeline(
+        [
+            # keep_empty_features keeps an all-missing column, so coefficients stay aligned with names.
+            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+            ("scale", StandardScaler()),
+            ("model", LogisticRegression(C=1.0, max_iter=1000)),
+        ]
+    )
+
+
+def _boosting(random_state: int) -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, random_state=random_state)
+
+
+def _calibrated(estimator: Any, random_state: int) -> CalibratedClassifierCV:
+    folds = StratifiedKFold(n_splits=CALIBRATION_FOLDS, shuffle=True, random_state=random_state)
+    return CalibratedClassifierCV(estimator, method="sigmoid", cv=folds)
+
+
+def _contributions(explainer: Pipeline, x: np.ndarray) -> np.ndarray:
+    return explainer[:-1].transform(x) * explainer[-1].coef_[0]
+
+
+def _params(validation_share: float, random_state: int) -> dict[str, Any]:
+    return {
+        "validation_share": validation_share,
+        "random_state": random_state,
+        "calibration": f"sigmoid, {CALIBRATION_FOLDS} stratified folds",
+        "logistic_regression": {"C": 1.0, "class_weight": None, "imputer": "median"},
+        "gradient_boosting": {"max_iter": 100, "learning_rate": 0.1},
+        "gradient_boosting_margin": GRADIENT_BOOSTING_MARGIN,
+    }
+
+
+def _version(
+    kind: str, features: pd.DataFrame, y: np.ndarray, dates: pd.Series, params: dict[str, Any]
+) -> str:
+    # Row hashes summed (wrapping): the same table gives the same version whatever its row order.
+    rows = features.reset_index(drop=True).assign(__label=y, __date=pd.Series(dates).to_numpy())
+    data_hash = int(pd.util.hash_pandas_object(rows, index=False).to_numpy().sum())
+    spec = {
+        "format": FORMAT_VERSION,
+        "kind": kind,
+        "features": [str(c) for c in features.columns],
+        "params": params,
+        "rows": int(y.size),
+        "positives": int(y.sum()),
+        "dates": [str(d) for d in sorted(pd.Series(dates).unique())],
+        "data": data_hash,
+    }
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:12]
