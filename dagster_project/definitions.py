@@ -3,6 +3,7 @@
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from dagster_project.defs.churn.assets import churn_model_metrics
 from dagster_project.defs.dbt.assets import dbt_models
 from dagster_project.defs.dbt.project import dbt_executable, dbt_project
 from dagster_project.defs.ingestion.assets import raw_tables
@@ -14,7 +15,7 @@ from dagster_project.warehouse.resource import Warehouse
 def build_definitions() -> dg.Definitions:
     """Assets, jobs and resources; resources read their env vars when a run starts, not here."""
     return dg.Definitions(
-        assets=[raw_tables, dbt_models],
+        assets=[raw_tables, dbt_models, churn_model_metrics],
         jobs=[everything_job],
         # DuckDB takes one writing process per file: every run executes its steps in one process.
         executor=dg.in_process_executor,

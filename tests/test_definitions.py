@@ -74,6 +74,11 @@ def test_dbt_sources_describe_the_raw_contract_column_for_column():
                 assert table["config"]["meta"]["dagster"]["asset_key"] == ["raw", contract.name]
 
 
+def test_the_churn_model_trains_on_the_dbt_snapshots(graph):
+    parents = graph.get(dg.AssetKey(["marts", "churn_model_metrics"])).parent_keys
+    assert parents == {dg.AssetKey(["intermediate", "int_churn_snapshots"])}
+
+
 def test_the_job_covers_the_whole_graph():
     job = defs.resolve_job_def("health_warehouse")
     assert len(job.asset_layer.selected_asset_keys) == len(defs.resolve_asset_graph().get_all_asset_keys())

@@ -43,3 +43,18 @@ def test_dbt_is_given_the_absolute_path_and_the_environment_is_restored(monkeypa
     with warehouse.exported_to_env():
         assert os.environ["HEALTH_WAREHOUSE"] == str(tmp_path / "w.duckdb")
     assert os.environ["HEALTH_WAREHOUSE"] == "before.duckdb"
+
+
+def test_replace_rows_replaces_by_key_and_creates_the_table(tmp_path):
+    warehouse = Warehouse(path=str(tmp_path / "w.duckdb"))
+    warehouse.replace_rows(
+        "marts.models", pd.DataFrame({"version": ["v1", "v2"], "auc": [0.7, 0.8]}), key="version"
+    )
+    assert (
+        warehouse.replace_rows("marts.models", pd.DataFrame({"version": ["v2"], "auc": [0.9]}), key="version")
+        == 2
+    )
+    assert warehouse.query("select * from marts.models order by version").to_dict("records") == [
+        {"version": "v1", "auc": 0.7},
+        {"version": "v2", "auc": 0.9},
+    ]

@@ -80,6 +80,23 @@ class Warehouse(dg.ConfigurableResource):
             con.execute("commit")
             return con.execute(f"select count(*) from {name}").fetchone()[0]
 
+    def replace_rows(self, name: str, data: pd.DataFrame | pa.Table, key: str) -> int:
+        """Replace the rows of ``schema.name`` whose ``key`` appears in ``data`` with ``data``, atomically.
+
+        Creates the table from ``data`` when it does not exist. Writing the same
+        rows twice leaves one copy: a re-run replaces, never duplicates.
+        """
+        schema = name.split(".")[0] if "." in name else "main"
+        with self.connect() as con:
+            con.execute(f"create schema if not exists {schema}")
+            con.register("_incoming", data)
+            con.execute("begin")
+            con.execute(f"create table if not exists {name} as select * from _incoming limit 0")
+            con.execute(f'delete from {name} where "{key}" in (select "{key}" from _incoming)')
+            con.execute(f"insert into {name} by name select * from _incoming")
+            con.execute("commit")
+            return con.execute(f"select count(*) from {name}").fetchone()[0]
+
     @contextmanager
     def exported_to_env(self) -> Iterator[None]:
         """Point ``HEALTH_WAREHOUSE`` at this warehouse's absolute path for a subprocess (dbt).

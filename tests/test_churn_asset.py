@@ -1,0 +1,80 @@
+"""The churn model asset: trains on the snapshot table, saves a versioned artifact, records its metrics."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+
+from dagster_project.churn import ChurnModel
+from dagster_project.defs.churn.assets import churn_model_metrics
+from dagster_project.defs.churn.training import training_inputs
+from dagster_project.warehouse.resource import Warehouse
+
+
+def snapshot_table(rng: np.random.Generator, accounts: int = 300, months: int = 8) -> pd.DataFrame:
+    """Monthly snapshots in the shape of int_churn_snapshots: low usage and many tickets lead to churn."""
+    rows = []
+    for month in range(months):
+        usage = rng.normal(size=accounts)
+        tickets = rng.normal(size=accounts)
+        churn = rng.random(accounts) < 1 / (1 + np.exp(-(-2.5 - 1.5 * usage + 1.0 * tickets)))
+        for i in range(accounts):
+            rows.append(
+                {
+                    "account_id": f"a{i}",
+                    "snapshot_date": date(2025, 1, 1) + timedelta(days=31 * month),
+                    "segment": "smb" if i % 2 else "ent",
+                    "lifecycle_stage": "mature",
+                    "weighted_events_30d": usage[i],
+                    "weighted_tickets_90d": tickets[i],
+                    "revenue_ended_on": None,
+                    "churned_within_horizon": int(churn[i]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_training_inputs_keep_only_features():
+    snapshots = snapshot_table(np.random.default_rng(1), accounts=4, months=2)
+    features, label, dates, groups = training_inputs(snapshots)
+    assert list(features.columns) == ["weighted_events_30d", "weighted_tickets_90d"]
+    assert label.tolist() == snapshots["churned_within_horizon"].tolist()
+    assert groups.tolist() == ["ent", "smb", "ent", "smb"] * 2
+    assert dates.nunique() == 2
+
+
+def test_the_asset_trains_saves_and_records_one_row_per_model(tmp_path):
+    warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
+    warehouse.write_table("intermediate.int_churn_snapshots", snapshot_table(np.random.default_rng(7)))
+
+    for _ in range(2):  # a re-run replaces the model's row, never duplicates it
+        result = dg.materialize([churn_model_metrics], resources={"warehouse": warehouse})
+    metadata = result.asset_materializations_for_node(churn_model_metrics.op.name)[0].metadata
+
+    rows = warehouse.query("select * from marts.churn_model_metrics")
+    assert len(rows) == 1
+    row = rows.iloc[0]
+    assert row["model_kind"] == "logistic_regression"
+    assert row["training_snapshots"] == 2400
+    assert 0.7 < row["validation_auc"] <= 1
+    assert metadata["validation_auc"].value == row["validation_auc"]
+    model = ChurnModel.load(row["artifact"])
+    assert model.version == row["model_version"]
+    assert (tmp_path / "models" / f"churn-{model.version}.joblib").exists()
+
+
+def test_too_little_history_falls_back_with_a_warning_instead_of_failing(tmp_path):
+    warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
+    few = snapshot_table(np.random.default_rng(3), accounts=20, months=1)
+    warehouse.write_table("intermediate.int_churn_snapshots", few)
+    result = dg.materialize([churn_model_metrics], resources={"warehouse": warehouse})
+    assert result.success
+    row = warehouse.query("select model_kind, warnings, validation_auc from marts.churn_model_metrics").iloc[
+        0
+    ]
+    assert row["model_kind"] == "segment_prior"
+    assert "fewer than 2 distinct snapshot dates" in row["warnings"]
+    assert pd.isna(row["validation_auc"])
