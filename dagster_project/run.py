@@ -12,16 +12,17 @@ from dagster_project.warehouse.resource import Warehouse
 
 
 def _summary(warehouse: Warehouse) -> str:
-    tables = warehouse.query(
-        """select schema_name, table_name from duckdb_tables() where not starts_with(table_name, '_')
-           union all
-           select schema_name, view_name from duckdb_views() where not internal
-           order by 1, 2"""
-    )
     lines = [f"Warehouse: {warehouse.file}"]
-    for schema, name in tables.itertuples(index=False):
-        rows = warehouse.scalar(f'select count(*) from "{schema}"."{name}"')
-        lines.append(f"  {schema}.{name:<40} {rows:>12,} rows")
+    with warehouse.connect(read_only=True) as con:
+        tables = con.execute(
+            """select schema_name, table_name from duckdb_tables() where not starts_with(table_name, '_')
+               union all
+               select schema_name, view_name from duckdb_views() where not internal
+               order by 1, 2"""
+        ).fetchall()
+        for schema, name in tables:
+            rows = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+            lines.append(f"  {schema}.{name:<40} {rows:>12,} rows")
     return "\n".join(lines)
 
 

@@ -10,17 +10,9 @@ import pytest
 
 from dagster_project.defs.ingestion.landing import RecordsLostError, land, reason_kind, stored_cursors
 from dagster_project.sources.extract import Batch, QuarantinedRecord, TableExtract
-from dagster_project.sources.raw_tables import RAW_TABLES
+from tests.dbt_scenarios import raw_rows as rows
 
 LOADED_AT = datetime(2026, 1, 2, 3, 4, 5)
-
-
-def rows(table: str, records: list[dict]) -> pa.Table:
-    """An arrow table in the contract schema; unspecified columns are null."""
-    raw = RAW_TABLES[table]
-    return pa.Table.from_pylist(
-        [{c: r.get(c) for c in raw.column_names} for r in records], schema=raw.arrow_schema
-    )
 
 
 def customer(cid: str, account: str) -> dict:

@@ -8,7 +8,6 @@ from collections import Counter
 
 import dagster as dg
 import duckdb
-import pytest
 from sources.fake_apis import FakeApis
 from sources.files_drop_expected import DROP, EXPECTED_QUARANTINE, EXPECTED_ROWS
 
@@ -197,15 +196,14 @@ def test_api_mode_second_run_pulls_only_new_records_and_never_duplicates(tmp_pat
         )
 
 
-@pytest.mark.parametrize("kind", ["demo"])
-def test_a_subset_of_raw_tables_can_be_materialised_alone(tmp_path, kind):
+def test_a_subset_of_raw_tables_can_be_materialised_alone(tmp_path):
     path = tmp_path / "w.duckdb"
     result = dg.materialize(
         [raw_tables],
         selection=[dg.AssetKey(["raw", "stripe_customers"])],
         resources={
             "warehouse": Warehouse(path=str(path)),
-            "raw_source": RawSource(kind=kind, demo_accounts=30, demo_days=60, demo_end_date="2026-06-30"),
+            "raw_source": RawSource(kind="demo", demo_accounts=30, demo_days=60, demo_end_date="2026-06-30"),
         },
     )
     assert set(metadata_of(result)) == {"stripe_customers"}

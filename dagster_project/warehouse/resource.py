@@ -60,25 +60,9 @@ class Warehouse(dg.ConfigurableResource):
             row = con.execute(sql, params or []).fetchone()
             return None if row is None else row[0]
 
-    def read_table(self, name: str) -> pd.DataFrame:
-        """The whole table ``schema.name`` as a DataFrame."""
-        return self.query(f"select * from {name}")
-
-    def execute(self, sql: str, params: list | None = None) -> None:
-        """Run a statement that writes."""
-        with self.connect() as con:
-            con.execute(sql, params or [])
-
     def write_table(self, name: str, data: pd.DataFrame | pa.Table) -> int:
         """Replace table ``schema.name`` with ``data`` in one transaction; returns the row count."""
-        schema = name.split(".")[0] if "." in name else "main"
-        with self.connect() as con:
-            con.execute(f"create schema if not exists {schema}")
-            con.register("_incoming", data)
-            con.execute("begin")
-            con.execute(f"create or replace table {name} as select * from _incoming")
-            con.execute("commit")
-            return con.execute(f"select count(*) from {name}").fetchone()[0]
+        return self._write(name, data, f"create or replace table {name} as select * from _incoming")
 
     def replace_rows(self, name: str, data: pd.DataFrame | pa.Table, key: str) -> int:
         """Replace the rows of ``schema.name`` whose ``key`` appears in ``data`` with ``data``, atomically.
@@ -86,14 +70,23 @@ class Warehouse(dg.ConfigurableResource):
         Creates the table from ``data`` when it does not exist. Writing the same
         rows twice leaves one copy: a re-run replaces, never duplicates.
         """
+        return self._write(
+            name,
+            data,
+            f"create table if not exists {name} as select * from _incoming limit 0",
+            f'delete from {name} where "{key}" in (select "{key}" from _incoming)',
+            f"insert into {name} by name select * from _incoming",
+        )
+
+    def _write(self, name: str, data: pd.DataFrame | pa.Table, *statements: str) -> int:
+        """Run ``statements`` over ``data`` (registered as ``_incoming``) in one transaction; rows after."""
         schema = name.split(".")[0] if "." in name else "main"
         with self.connect() as con:
             con.execute(f"create schema if not exists {schema}")
             con.register("_incoming", data)
             con.execute("begin")
-            con.execute(f"create table if not exists {name} as select * from _incoming limit 0")
-            con.execute(f'delete from {name} where "{key}" in (select "{key}" from _incoming)')
-            con.execute(f"insert into {name} by name select * from _incoming")
+            for statement in statements:
+                con.execute(statement)
             con.execute("commit")
             return con.execute(f"select count(*) from {name}").fetchone()[0]
 
