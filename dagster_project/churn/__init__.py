@@ -5,10 +5,12 @@ back to segment churn rates, and `dagster_project.churn.metrics` for how the
 metrics are defined.
 """
 
+from dagster_project.churn.leakage import LeakageError, check_point_in_time
 from dagster_project.churn.metrics import CalibrationBin, ChurnMetrics, evaluate
 from dagster_project.churn.model import (
     FORMAT_VERSION,
     ChurnModel,
+    Driver,
     ModelFormatError,
     fit_churn_model,
 )
@@ -18,7 +20,10 @@ __all__ = [
     "CalibrationBin",
     "ChurnMetrics",
     "ChurnModel",
+    "Driver",
+    "LeakageError",
     "ModelFormatError",
+    "check_point_in_time",
     "evaluate",
     "fit_churn_model",
 ]

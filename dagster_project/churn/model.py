@@ -12,6 +12,7 @@ Example::
     model.metrics.as_dict()          # validation-window AUC, Brier, top decile, ...
     p = model.predict_proba(new_features, groups=new_segment)
     why = model.drivers(new_features)  # [["logins_30d", "open_tickets", ...], ...]
+    detail = model.explain(new_features)  # the same, as Driver(feature, value, average, contribution)
     model.save("data/models/churn.joblib")
     same = ChurnModel.load("data/models/churn.joblib")
 
@@ -45,6 +46,11 @@ How it is fitted:
   churn up) are named, largest first. For gradient boosting this is an
   approximation that reads the same way; calibration is monotone, so it does
   not change which features push churn up.
+  Correlated features can take coefficients of opposite signs (active users
+  over 7 days pushing churn down, over 30 days pushing it up), which would
+  name "high active users" as a reason to churn. A feature is therefore named
+  only where its coefficient has the sign of its own correlation with churn
+  (``driver_features``); the others still count in the prediction.
 - **Missing values** are fine: the logistic pipeline imputes medians,
   gradient boosting routes them itself. A feature with no value at all in the
   training window is ignored (set to 0 for fitting) with a warning.
@@ -97,11 +103,31 @@ log = logging.getLogger(__name__)
 ModelKind = Literal["logistic_regression", "gradient_boosting", "segment_prior"]
 
 # Bump when the saved payload or the ChurnModel fields change incompatibly.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MIN_TRAIN_POSITIVES = 20
 MIN_VALIDATION_POSITIVES = 5
 GRADIENT_BOOSTING_MARGIN = 0.005
 CALIBRATION_FOLDS = 3
+
+
+@dataclass(frozen=True)
+class Driver:
+    """One feature pushing a row's churn likelihood up.
+
+    ``value`` is the row's value (``None`` when missing, then the training
+    median stood in), ``average`` the training mean, ``contribution`` the
+    coefficient times the standardised value (log-odds added by the feature).
+    """
+
+    feature: str
+    value: float | None
+    average: float
+    contribution: float
+
+    @property
+    def is_high(self) -> bool:
+        """Whether churn is pushed up by the value being above the average (else below it)."""
+        return self.value is not None and self.value > self.average
 
 
 class ModelFormatError(ValueError):
@@ -135,6 +161,7 @@ class ChurnModel:
     overall_rate: float | None = None
     estimator: Any = field(default=None, repr=False)
     explainer: Pipeline | None = field(default=None, repr=False)
+    driver_features: list[str] = field(default_factory=list)
 
     def predict_proba(self, features: pd.DataFrame, groups: pd.Series | None = None) -> np.ndarray:
         """Probability of churn for each row of ``features``.
@@ -158,14 +185,31 @@ class ChurnModel:
         Only features with a positive contribution are named, so a row may
         have fewer than ``top`` (or none). The fallback model has no drivers.
         """
+        return [[driver.feature for driver in row] for row in self.explain(features, top)]
+
+    def explain(self, features: pd.DataFrame, top: int = 3) -> list[list[Driver]]:
+        """For each row, up to ``top`` drivers (`Driver`) pushing churn up, strongest first (see `drivers`)."""
         if self.explainer is None:
             return [[] for _ in range(len(features))]
-        contributions = _contributions(self.explainer, _matrix(features, self.feature_names))
-        names = np.asarray(self.feature_names)
+        x = _matrix(features, self.feature_names)
+        contributions = _contributions(self.explainer, x)
+        contributions[:, [name not in self.driver_features for name in self.feature_names]] = 0.0
+        averages = self.explainer.named_steps["scale"].mean_
+        order = np.argsort(-contributions, axis=1, kind="stable")[:, :top]
         result = []
-        for row in contributions:
-            order = np.argsort(-row, kind="stable")[:top]
-            result.append([str(name) for name in names[order][row[order] > 0]])
+        for i, columns in enumerate(order):
+            result.append(
+                [
+                    Driver(
+                        feature=self.feature_names[j],
+                        value=None if np.isnan(x[i, j]) else float(x[i, j]),
+                        average=float(averages[j]),
+                        contribution=float(contributions[i, j]),
+                    )
+                    for j in columns
+                    if contributions[i, j] > 0
+                ]
+            )
         return result
 
     def save(self, path: str | PathLike[str]) -> Path:
@@ -279,6 +323,7 @@ def fit_churn_model(
         final.fit(x, y)
         explainer = _logistic().fit(x, y)
     coefficients = dict(zip(feature_names, explainer[-1].coef_[0].tolist(), strict=True))
+    driver_features = _agreeing_features(explainer, x, y, feature_names)
     return ChurnModel(
         kind=kind,
         metrics=candidate_metrics[kind],
@@ -289,6 +334,7 @@ def fit_churn_model(
         overall_rate=float(y.mean()),
         estimator=final,
         explainer=explainer,
+        driver_features=driver_features,
         **common,
     )
 
@@ -411,6 +457,14 @@ def _boosting(random_state: int) -> HistGradientBoostingClassifier:
 def _calibrated(estimator: Any, random_state: int) -> CalibratedClassifierCV:
     folds = StratifiedKFold(n_splits=CALIBRATION_FOLDS, shuffle=True, random_state=random_state)
     return CalibratedClassifierCV(estimator, method="sigmoid", cv=folds)
+
+
+def _agreeing_features(explainer: Pipeline, x: np.ndarray, y: np.ndarray, names: list[str]) -> list[str]:
+    # The sign of each feature's own correlation with the label, against the sign of its coefficient.
+    z = explainer[:-1].transform(x)
+    correlation_sign = np.sign(((z - z.mean(axis=0)) * (y - y.mean())[:, None]).mean(axis=0))
+    agree = np.sign(explainer[-1].coef_[0]) == correlation_sign
+    return [name for name, ok in zip(names, agree, strict=True) if ok]
 
 
 def _contributions(explainer: Pipeline, x: np.ndarray) -> np.ndarray:

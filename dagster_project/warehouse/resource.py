@@ -9,8 +9,10 @@ leaving the file free for dbt, which runs in its own process.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -19,6 +21,18 @@ import pandas as pd
 import pyarrow as pa
 
 from dagster_project.settings import DEFAULT_WAREHOUSE, absolute, env_or
+from dagster_project.warehouse.contract import PublishedTable
+
+
+@dataclass(frozen=True)
+class Query:
+    """Rows to write that are computed inside the warehouse: never moved through Python."""
+
+    sql: str
+    params: list = field(default_factory=list)
+
+
+Rows = pd.DataFrame | pa.Table | Query
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -60,33 +74,123 @@ class Warehouse(dg.ConfigurableResource):
             row = con.execute(sql, params or []).fetchone()
             return None if row is None else row[0]
 
-    def write_table(self, name: str, data: pd.DataFrame | pa.Table) -> int:
-        """Replace table ``schema.name`` with ``data`` in one transaction; returns the row count."""
+    def write_table(self, table: str | PublishedTable, data: Rows) -> int:
+        """Replace the whole table with ``data`` in one transaction; returns the row count.
+
+        With a `PublishedTable` the table is created with the contract's types and
+        ``data`` must have exactly its columns.
+        """
+        name, data = _conformed(table, data)
+        if isinstance(table, PublishedTable):
+            return self._write(
+                name,
+                data,
+                f"create or replace table {name} ({table.ddl()})",
+                f"insert into {name} by name select * from _incoming",
+                contract=table,
+                replaces_table=True,
+            )
         return self._write(name, data, f"create or replace table {name} as select * from _incoming")
 
-    def replace_rows(self, name: str, data: pd.DataFrame | pa.Table, key: str) -> int:
-        """Replace the rows of ``schema.name`` whose ``key`` appears in ``data`` with ``data``, atomically.
+    def replace_rows(self, table: str | PublishedTable, data: Rows, key: str) -> int:
+        """Replace the rows whose ``key`` appears in ``data`` with ``data``, atomically.
 
-        Creates the table from ``data`` when it does not exist. Writing the same
-        rows twice leaves one copy: a re-run replaces, never duplicates.
+        Creates the table when it does not exist. Writing the same rows twice
+        leaves one copy: a re-run replaces, never duplicates.
         """
+        name, data = _conformed(table, data)
         return self._write(
             name,
             data,
-            f"create table if not exists {name} as select * from _incoming limit 0",
+            *self._create_if_missing(table),
             f'delete from {name} where "{key}" in (select "{key}" from _incoming)',
             f"insert into {name} by name select * from _incoming",
+            contract=table,
         )
 
-    def _write(self, name: str, data: pd.DataFrame | pa.Table, *statements: str) -> int:
-        """Run ``statements`` over ``data`` (registered as ``_incoming``) in one transaction; rows after."""
+    def replace_dates(
+        self,
+        table: str | PublishedTable,
+        data: Rows,
+        start: date,
+        end: date,
+        column: str = "as_of_date",
+    ) -> int:
+        """Replace the days ``start <= column < end`` with ``data``, atomically; rows of the table after.
+
+        The daily histories are written this way: re-running a window gives
+        exactly its rows again, and days outside it are never touched.
+        """
+        name, data = _conformed(table, data)
+
+        def fits_window(con: duckdb.DuckDBPyConnection) -> None:
+            outside, first, last = con.execute(
+                f"""select count(*) filter (where cast("{column}" as date) not between ? and ?),
+                           min("{column}"), max("{column}")
+                    from _incoming""",
+                [start, end - timedelta(days=1)],
+            ).fetchone()
+            if outside:
+                raise ValueError(
+                    f"{name}: rows from {first} to {last} do not fit the window [{start}, {end}) "
+                    "they are meant to replace"
+                )
+
+        return self._write(
+            name,
+            data,
+            *self._create_if_missing(table),
+            (f'delete from {name} where "{column}" >= ? and "{column}" < ?', [start, end]),
+            f"insert into {name} by name select * from _incoming",
+            contract=table,
+            check=fits_window,
+        )
+
+    @staticmethod
+    def _create_if_missing(table: str | PublishedTable) -> list[str]:
+        if isinstance(table, PublishedTable):
+            return [f"create table if not exists {table.name} ({table.ddl()})"]
+        return [f"create table if not exists {table} as select * from _incoming limit 0"]
+
+    def _write(
+        self,
+        name: str,
+        data: Rows,
+        *statements: str | tuple[str, list],
+        contract: str | PublishedTable | None = None,
+        check: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+        replaces_table: bool = False,
+    ) -> int:
+        """Run ``statements`` over ``data`` (registered as ``_incoming``) in one transaction; rows after.
+
+        A statement may come with its parameters as ``(sql, params)``. ``data`` may be
+        a `Query`, materialised in the warehouse first. A contract's table that
+        already exists with other columns, incoming rows that do not match the
+        contract, or a failing ``check`` stop the write before anything changes.
+        """
         schema = name.split(".")[0] if "." in name else "main"
         with self.connect() as con:
             con.execute(f"create schema if not exists {schema}")
-            con.register("_incoming", data)
+            if isinstance(contract, PublishedTable) and not replaces_table:
+                contract.check_existing(
+                    con.execute(
+                        """select column_name, data_type from information_schema.columns
+                           where table_schema || '.' || table_name = ? order by ordinal_position""",
+                        [name],
+                    ).fetchall()
+                )
+            if isinstance(data, Query):
+                con.execute(f"create temp table _incoming as {data.sql}", data.params)
+                if isinstance(contract, PublishedTable):
+                    contract.conform(con.execute("select * from _incoming limit 0").to_arrow_table())
+            else:
+                con.register("_incoming", data)
+            if check is not None:
+                check(con)
             con.execute("begin")
             for statement in statements:
-                con.execute(statement)
+                sql, params = statement if isinstance(statement, tuple) else (statement, [])
+                con.execute(sql, params)
             con.execute("commit")
             return con.execute(f"select count(*) from {name}").fetchone()[0]
 
@@ -106,3 +210,10 @@ class Warehouse(dg.ConfigurableResource):
                 os.environ.pop("HEALTH_WAREHOUSE", None)
             else:
                 os.environ["HEALTH_WAREHOUSE"] = before
+
+
+def _conformed(table: str | PublishedTable, data: Rows) -> tuple[str, Rows]:
+    """The table's name, and frame data in its contract's column order (queries are checked when run)."""
+    if not isinstance(table, PublishedTable):
+        return table, data
+    return table.name, data if isinstance(data, Query) else table.conform(data)

@@ -76,6 +76,29 @@ def test_drivers_name_the_feature_pushing_churn_up(linear) -> None:
     assert "x2" not in model.drivers(pd.DataFrame({"x1": [3.0], "x2": [3.0], "x3": [0.0]}))[0]
 
 
+def test_explain_gives_the_value_and_average_behind_each_driver(linear) -> None:
+    model, features = linear[0], linear[1]
+    (driver,) = model.explain(pd.DataFrame({"x1": [3.0], "x2": [0.0], "x3": [0.0]}), top=1)[0]
+    assert driver.feature == "x1" and driver.value == 3.0 and driver.is_high
+    assert driver.average == pytest.approx(features["x1"].mean())
+    assert driver.contribution > 0
+
+
+def test_a_suppressor_feature_is_never_named_as_a_driver() -> None:
+    # b is correlated with a and churn rises with both (b through a), yet b's coefficient is negative:
+    # with a in the model, a lower b means higher churn. Naming "low b" as a reason would mislead.
+    rng = np.random.default_rng(5)
+    u, v = rng.normal(size=4000), rng.normal(size=4000)
+    features = pd.DataFrame({"a": u + v, "b": u})
+    label = _draw(1 / (1 + np.exp(-(-2 + 1.0 * u + 2.0 * v))), seed=6)
+    dates = pd.Series(np.repeat(DATES, 500))
+    model = fit_churn_model(features, label, dates)
+    assert model.coefficients["b"] < 0 < np.corrcoef(features["b"], label)[0, 1]
+    assert model.driver_features == ["a"]
+    drivers = model.drivers(pd.DataFrame({"a": [0.0, 2.0], "b": [-3.0, -3.0]}))
+    assert drivers == [[], ["a"]]
+
+
 def test_probabilities_are_calibrated_on_the_validation_window(linear) -> None:
     model = linear[0]
     metrics = model.metrics

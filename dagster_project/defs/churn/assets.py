@@ -1,14 +1,26 @@
-"""The churn model trained in the pipeline: fit on the dbt training snapshots, save, report."""
+"""The churn model in the pipeline: train on the dbt snapshots, then predict every account-day."""
+
+from datetime import date, timedelta
 
 import dagster as dg
+import pandas as pd
 from dagster_dbt import get_asset_key_for_model
 
-from dagster_project.churn import fit_churn_model
+from dagster_project.churn import ChurnModel, fit_churn_model
+from dagster_project.defs.churn.predictions import driver_words, prediction_rows
+from dagster_project.defs.churn.tables import (
+    CHURN_MODEL_METRICS,
+    CHURN_PREDICTIONS,
+    CHURN_PREDICTIONS_HISTORY,
+)
 from dagster_project.defs.churn.training import metrics_row, training_inputs
 from dagster_project.defs.dbt.assets import dbt_models
 from dagster_project.warehouse.resource import Warehouse
 
 CHURN_GROUP = "churn"
+FEATURES = "intermediate.int_account_churn_features_daily"
+# Days of features scored at once: bounds memory whatever the length of history.
+DAYS_PER_BATCH = 31
 
 
 @dg.asset(
@@ -16,6 +28,7 @@ CHURN_GROUP = "churn"
     deps=[get_asset_key_for_model([dbt_models], "int_churn_snapshots")],
     group_name=CHURN_GROUP,
     kinds={"python", "scikitlearn", "duckdb"},
+    metadata={"dagster/column_schema": CHURN_MODEL_METRICS.column_schema()},
 )
 def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Train the churn model on the monthly account snapshots (intermediate.int_churn_snapshots) with a
@@ -24,15 +37,18 @@ def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse)
     calibration) as one dated row per trained model in marts.churn_model_metrics. With too little
     history or too few churn events it warns and falls back to segment churn rates."""
     snapshots = warehouse.query(
-        "select * from intermediate.int_churn_snapshots order by snapshot_date, account_id"
+        "select * from intermediate.int_churn_snapshots order by as_of_date, account_id"
     )
     features, label, dates, segments = training_inputs(snapshots)
     model = fit_churn_model(features, label, dates, groups=segments)
     for warning in model.warnings:
         context.log.warning(warning)
     artifact = model.save(warehouse.file.parent / "models" / f"churn-{model.version}.joblib")
-    row = metrics_row(model, artifact=str(artifact), trained_on=len(snapshots))
-    models = warehouse.replace_rows("marts.churn_model_metrics", row, key="model_version")
+    horizon = (
+        int(snapshots["horizon_days"].iloc[0]) if "horizon_days" in snapshots and len(snapshots) else None
+    )
+    row = metrics_row(model, artifact=str(artifact), trained_on=len(snapshots), horizon_days=horizon)
+    models = warehouse.replace_rows(CHURN_MODEL_METRICS, row, key="model_version")
     metrics = model.metrics.as_dict()
     return dg.MaterializeResult(
         metadata={
@@ -46,6 +62,120 @@ def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse)
             "calibration": dg.MetadataValue.json(model.metrics.calibration_frame().to_dict("records")),
             "warnings": "; ".join(model.warnings) or "none",
             "artifact": dg.MetadataValue.path(str(artifact)),
-            "models_recorded": models,
+            "dagster/row_count": models,
         }
     )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["marts", "churn_predictions_history"],
+            description=(
+                "Churn likelihood of every active account on every as-of date, from the latest trained "
+                "model, "
+                "with its segment's average and the ratio between them."
+            ),
+            deps=[
+                ["marts", "churn_model_metrics"],
+                get_asset_key_for_model([dbt_models], "int_account_churn_features_daily"),
+            ],
+            group_name=CHURN_GROUP,
+            kinds={"python", "scikitlearn", "duckdb"},
+            metadata={"dagster/column_schema": CHURN_PREDICTIONS_HISTORY.column_schema()},
+        ),
+        dg.AssetSpec(
+            ["marts", "churn_predictions"],
+            description=(
+                "Today's churn likelihood of every active account (probability of churning within 90 days), "
+                "its segment's average, the ratio between them and the top three drivers in words."
+            ),
+            deps=[["marts", "churn_predictions_history"]],
+            group_name=CHURN_GROUP,
+            kinds={"python", "duckdb"},
+            metadata={"dagster/column_schema": CHURN_PREDICTIONS.column_schema()},
+        ),
+    ]
+)
+def churn_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    """Score every account-day of the feature table with the latest trained churn model."""
+    model, version = _latest_model(warehouse)
+    start, end = _feature_window(warehouse)
+    batches = []
+    for batch_start in _batch_starts(start, end):
+        features = warehouse.query(
+            f"select * from {FEATURES} where as_of_date >= ? and as_of_date < ? "
+            "order by as_of_date, account_id",
+            [batch_start, min(batch_start + timedelta(days=DAYS_PER_BATCH), end)],
+        )
+        batches.append(prediction_rows(model, features))
+    history = (
+        pd.concat(batches, ignore_index=True)
+        if batches
+        else pd.DataFrame(columns=CHURN_PREDICTIONS_HISTORY.column_names)
+    )
+    history_rows = warehouse.replace_dates(CHURN_PREDICTIONS_HISTORY, history, start, end)
+    context.log.info(f"churn model {version} scored {len(history):,} account-days from {start} to {end}")
+
+    latest = warehouse.query(
+        f"select * from {FEATURES} where as_of_date = (select max(as_of_date) from {FEATURES}) "
+        "order by account_id"
+    )
+    today = prediction_rows(model, latest)
+    labels = warehouse.query("select measure, label, unit from seeds.measure_labels")
+    today["drivers"] = driver_words(model, latest, labels)
+    current_rows = warehouse.write_table(CHURN_PREDICTIONS, today)
+    yield dg.MaterializeResult(
+        asset_key=["marts", "churn_predictions_history"],
+        metadata={
+            "dagster/row_count": history_rows,
+            "rows_written": len(history),
+            "window": f"[{start}, {end})",
+            "model_version": version,
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=["marts", "churn_predictions"],
+        metadata={
+            "dagster/row_count": current_rows,
+            "as_of_date": str(today["as_of_date"].max()) if len(today) else "none",
+            "model_version": version,
+            "mean_churn_likelihood": float(today["churn_likelihood"].mean()) if len(today) else 0.0,
+            "preview": dg.MetadataValue.md(
+                today.nlargest(5, "churn_likelihood")[
+                    ["account_id", "segment", "churn_likelihood", "drivers"]
+                ].to_markdown(index=False)
+            ),
+        },
+    )
+
+
+def _latest_model(warehouse: Warehouse) -> tuple[ChurnModel, str]:
+    row = warehouse.query(
+        "select model_version, artifact from marts.churn_model_metrics order by trained_at desc limit 1"
+    )
+    if row.empty:
+        raise RuntimeError(
+            "marts.churn_model_metrics has no trained model: materialise marts/churn_model_metrics first."
+        )
+    version, artifact = row.iloc[0]
+    try:
+        return ChurnModel.load(artifact), version
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"the churn model {version} is recorded in marts.churn_model_metrics but its file {artifact} "
+            "is gone: "
+            "re-materialise marts/churn_model_metrics to train and save it again."
+        ) from None
+
+
+def _feature_window(warehouse: Warehouse) -> tuple[date, date]:
+    first, last = warehouse.query(f"select min(as_of_date), max(as_of_date) from {FEATURES}").iloc[0]
+    if pd.isna(first):
+        raise RuntimeError(f"{FEATURES} is empty: there is no active account-day to score yet.")
+    return pd.Timestamp(first).date(), pd.Timestamp(last).date() + timedelta(days=1)
+
+
+def _batch_starts(start: date, end: date) -> list[date]:
+    days = (end - start).days
+    return [start + timedelta(days=offset) for offset in range(0, days, DAYS_PER_BATCH)]

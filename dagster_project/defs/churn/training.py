@@ -4,20 +4,43 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dagster_project.churn import ChurnModel
+from dagster_project.churn import ChurnModel, check_point_in_time
 
 LABEL = "churned_within_horizon"
-# Columns of int_churn_snapshots that identify or describe a snapshot but are not features.
-NOT_FEATURES = ("account_id", "snapshot_date", "segment", "lifecycle_stage", "revenue_ended_on", LABEL)
+# Columns of the snapshot and feature tables that identify or describe a row but are not features.
+NOT_FEATURES = (
+    "account_id",
+    "as_of_date",
+    "segment",
+    "lifecycle_stage",
+    "features_as_of",
+    "horizon_days",
+    "revenue_ended_on",
+    LABEL,
+)
+
+
+def feature_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """The numeric features of snapshot or feature-table rows (every column that is not an identifier)."""
+    return rows.drop(columns=[c for c in NOT_FEATURES if c in rows]).astype("float64")
 
 
 def training_inputs(snapshots: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.Series, pd.Series]:
-    """Features, label, snapshot dates and segments (the fallback's groups) of the snapshot table."""
-    features = snapshots.drop(columns=[c for c in NOT_FEATURES if c in snapshots]).astype("float64")
-    return features, snapshots[LABEL].astype("int64"), snapshots["snapshot_date"], snapshots["segment"]
+    """Features, label, snapshot dates and segments (the fallback's groups) of the snapshot table.
+
+    Refuses (`LeakageError`) snapshots whose features are dated after the snapshot.
+    """
+    if "features_as_of" in snapshots:
+        check_point_in_time(snapshots["as_of_date"], snapshots["features_as_of"], ids=snapshots["account_id"])
+    return (
+        feature_frame(snapshots),
+        snapshots[LABEL].astype("int64"),
+        snapshots["as_of_date"],
+        snapshots["segment"],
+    )
 
 
-def metrics_row(model: ChurnModel, artifact: str, trained_on: int) -> pd.DataFrame:
+def metrics_row(model: ChurnModel, artifact: str, trained_on: int, horizon_days: int | None) -> pd.DataFrame:
     """One row of marts.churn_model_metrics: which model, when, on what, and how well it validated."""
     metrics = model.metrics.as_dict()
     trained_at = pd.Timestamp(model.trained_at)
@@ -26,7 +49,8 @@ def metrics_row(model: ChurnModel, artifact: str, trained_on: int) -> pd.DataFra
         "model_kind": model.kind,
         "trained_at": trained_at.tz_convert(None) if trained_at.tzinfo else trained_at,
         "training_snapshots": trained_on,
-        "validation_from": min(model.validation_dates) if model.validation_dates else None,
+        "horizon_days": horizon_days,
+        "validation_from": min(model.validation_dates).date() if model.validation_dates else None,
         **{f"validation_{name}": value for name, value in metrics.items()},
         "warnings": "; ".join(model.warnings),
         "artifact": artifact,

@@ -1,0 +1,96 @@
+"""The churn tables in the published contract (marts schema), written by the churn assets."""
+
+from dagster_project.warehouse.contract import Column, PublishedTable
+
+CHURN_MODEL_METRICS = PublishedTable(
+    name="marts.churn_model_metrics",
+    description="One row per trained churn model: what it is, what it was trained on and how it validated.",
+    columns=(
+        Column(
+            "model_version",
+            "varchar",
+            "Short hash of the model kind, features, parameters and training data.",
+        ),
+        Column(
+            "model_kind", "varchar", "logistic_regression, gradient_boosting or segment_prior (the fallback)."
+        ),
+        Column("trained_at", "timestamp", "When it was trained (UTC)."),
+        Column("training_snapshots", "bigint", "Labelled account snapshots it learnt from."),
+        Column(
+            "horizon_days",
+            "integer",
+            "Days after a snapshot within which churn counts (`churn_horizon_days`).",
+        ),
+        Column(
+            "validation_from", "date", "First snapshot date of the validation window (the most recent ones)."
+        ),
+        Column("validation_n", "bigint", "Snapshots in the validation window."),
+        Column("validation_positives", "bigint", "Churned snapshots in the validation window."),
+        Column("validation_base_rate", "double", "Churn rate of the validation window."),
+        Column(
+            "validation_auc",
+            "double",
+            "Area under the ROC curve on the validation window; null if undefined.",
+        ),
+        Column("validation_average_precision", "double", "Average precision on the validation window."),
+        Column("validation_brier", "double", "Brier score (mean squared error of the probabilities)."),
+        Column("validation_top_decile_n", "bigint", "Snapshots in the top decile of predicted likelihood."),
+        Column("validation_top_decile_precision", "double", "Share of the top decile that churned."),
+        Column("validation_top_decile_recall", "double", "Share of all churners found in the top decile."),
+        Column(
+            "validation_calibration",
+            "varchar",
+            "Calibration table (JSON): per bin, mean predicted vs observed rate.",
+        ),
+        Column(
+            "warnings", "varchar", "Why the model fell back or ignored a feature; empty when all went well."
+        ),
+        Column("artifact", "varchar", "Path of the saved model (joblib)."),
+    ),
+)
+
+_PREDICTION_COLUMNS = (
+    Column("as_of_date", "date", "The day the prediction is for (features as of that day)."),
+    Column("account_id", "varchar", "The account."),
+    Column("segment", "varchar", "The account's segment that day."),
+    Column(
+        "churn_likelihood",
+        "double",
+        "Calibrated probability that the account churns within the horizon (90 days).",
+    ),
+    Column(
+        "segment_churn_likelihood",
+        "double",
+        "Average churn likelihood of the segment's active accounts that day.",
+    ),
+    Column(
+        "likelihood_to_segment",
+        "double",
+        "churn_likelihood / segment_churn_likelihood (2 = twice the segment's); null when the average is 0.",
+    ),
+    Column("model_version", "varchar", "The model that made the prediction (marts.churn_model_metrics)."),
+)
+
+CHURN_PREDICTIONS_HISTORY = PublishedTable(
+    name="marts.churn_predictions_history",
+    description="Churn likelihood of every active account on every as-of date, against its segment's.",
+    columns=_PREDICTION_COLUMNS,
+)
+
+CHURN_PREDICTIONS = PublishedTable(
+    name="marts.churn_predictions",
+    description=(
+        "Today's churn likelihood of every active account, against its segment's average, "
+        "with the top three drivers in words."
+    ),
+    columns=(
+        *_PREDICTION_COLUMNS,
+        Column(
+            "drivers",
+            "varchar",
+            "Up to three features pushing the likelihood up, strongest first, with the account's value and "
+            "the "
+            "average ('low active users (30 days): 2 vs 8.4 on average'); empty for the fallback model.",
+        ),
+    ),
+)

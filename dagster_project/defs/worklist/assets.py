@@ -1,0 +1,258 @@
+"""Signals and the prioritised worklist: which accounts need what attention, in what order."""
+
+from datetime import timedelta
+
+import dagster as dg
+import pandas as pd
+from dagster_dbt import get_asset_key_for_model
+
+from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.defs.worklist.reasons import worklist_reasons
+from dagster_project.defs.worklist.tables import (
+    CUSTOMER_SIGNALS,
+    CUSTOMER_SIGNALS_HISTORY,
+    PRIORITIZED_ACCOUNTS,
+)
+from dagster_project.warehouse.resource import Query, Warehouse
+from dagster_project.worklist.priority import prioritize
+from dagster_project.worklist.settings import (
+    WorklistSettings,
+    check_priority_tiers,
+    check_signal_actions,
+    parse_settings,
+)
+from dagster_project.worklist.signals import signals_sql
+
+WORKLIST_GROUP = "worklist"
+PREDICTIONS_HISTORY = "marts.churn_predictions_history"
+
+
+def _dbt(name: str) -> dg.AssetKey:
+    return get_asset_key_for_model([dbt_models], name)
+
+
+def load_settings(warehouse: Warehouse) -> WorklistSettings:
+    """The checked settings of seeds/worklist_settings.csv."""
+    return parse_settings(warehouse.query("select setting, value from seeds.worklist_settings"))
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["marts", "customer_signals_history"],
+            description=(
+                "ProfitWell's signal (RISK, OPPORTUNITY, POWER_USER or NONE) of every active account on "
+                "every "
+                "as-of date, relative to its segment (or all accounts), with the reason in numbers and the "
+                "action item. Computed in the warehouse, set-wise."
+            ),
+            deps=[
+                ["marts", "churn_predictions_history"],
+                _dbt("int_account_health_daily"),
+                _dbt("signal_actions"),
+                _dbt("worklist_settings"),
+            ],
+            group_name=WORKLIST_GROUP,
+            kinds={"python", "duckdb"},
+            metadata={"dagster/column_schema": CUSTOMER_SIGNALS_HISTORY.column_schema()},
+        ),
+        dg.AssetSpec(
+            ["marts", "customer_signals"],
+            description=(
+                "Today's signal of every active account, what it was the day before and since when it holds: "
+                "the list of accounts to save (RISK), grow (OPPORTUNITY) and nurture (POWER_USER)."
+            ),
+            deps=[["marts", "customer_signals_history"], ["marts", "customer_health"]],
+            group_name=WORKLIST_GROUP,
+            kinds={"python", "duckdb"},
+            metadata={"dagster/column_schema": CUSTOMER_SIGNALS.column_schema()},
+        ),
+    ]
+)
+def customer_signals(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    """Classify every account-day of the churn predictions, then publish today's signals."""
+    settings = load_settings(warehouse)
+    check_signal_actions(warehouse.query("select signal, action from seeds.signal_actions"))
+    first, last = warehouse.query(f"select min(as_of_date), max(as_of_date) from {PREDICTIONS_HISTORY}").iloc[
+        0
+    ]
+    if pd.isna(first):
+        raise RuntimeError(
+            f"{PREDICTIONS_HISTORY} is empty: materialise marts/churn_predictions_history first."
+        )
+    start, end = pd.Timestamp(first).date(), pd.Timestamp(last).date() + timedelta(days=1)
+    inputs = f"""(
+        select predictions.as_of_date, predictions.account_id, health.segment, predictions.churn_likelihood,
+               health.engagement_score, health.mrr
+        from {PREDICTIONS_HISTORY} as predictions
+        inner join intermediate.int_account_health_daily as health
+            on predictions.account_id = health.account_id and predictions.as_of_date = health.as_of_date
+        where predictions.as_of_date >= ? and predictions.as_of_date < ?
+    )"""
+    history = Query(signals_sql(inputs, "seeds.signal_actions", settings.signal_peer_group), [start, end])
+    history_rows = warehouse.replace_dates(CUSTOMER_SIGNALS_HISTORY, history, start, end)
+    current_rows = warehouse.write_table(CUSTOMER_SIGNALS, Query(CURRENT_SIGNALS_SQL))
+    counts = warehouse.query(
+        "select signal, count(*) as accounts from marts.customer_signals group by signal order by signal"
+    )
+    context.log.info(
+        f"signals relative to {settings.signal_peer_group}: {dict(counts.itertuples(index=False))}"
+    )
+    yield dg.MaterializeResult(
+        asset_key=["marts", "customer_signals_history"],
+        metadata={
+            "dagster/row_count": history_rows,
+            "window": f"[{start}, {end})",
+            "peer_group": settings.signal_peer_group,
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=["marts", "customer_signals"],
+        metadata={
+            "dagster/row_count": current_rows,
+            **{f"accounts_{row.signal.lower()}": int(row.accounts) for row in counts.itertuples()},
+            "preview": dg.MetadataValue.md(counts.to_markdown(index=False)),
+        },
+    )
+
+
+# Today's rows of the history with the account's name and owner, the signal of the day before and the
+# first day of the current run of the signal (the day after it last differed, or the first day seen).
+CURRENT_SIGNALS_SQL = """
+with
+
+history as (
+    select * from marts.customer_signals_history
+),
+
+latest as (
+    select * from history
+    where as_of_date = (select max(as_of_date) from history)
+),
+
+previous as (
+    select history.account_id, history.signal
+    from history
+    inner join latest
+        on history.account_id = latest.account_id
+        and history.as_of_date = latest.as_of_date - interval '1 day'
+),
+
+last_different as (
+    select history.account_id, max(history.as_of_date) as last_different_on
+    from history
+    inner join latest
+        on history.account_id = latest.account_id
+        and history.as_of_date < latest.as_of_date
+        and history.signal <> latest.signal
+    group by history.account_id
+),
+
+first_seen as (
+    select history.account_id, min(history.as_of_date) as first_seen_on
+    from history
+    inner join latest on history.account_id = latest.account_id
+    group by history.account_id
+)
+
+select
+    latest.*,
+    accounts.account_name,
+    accounts.account_owner,
+    previous.signal as previous_signal,
+    cast(
+        coalesce(last_different.last_different_on + interval '1 day', first_seen.first_seen_on) as date
+    ) as signal_since
+from latest
+left join intermediate.int_accounts as accounts
+    on latest.account_id = accounts.account_id
+left join previous
+    on latest.account_id = previous.account_id
+left join last_different
+    on latest.account_id = last_different.account_id
+left join first_seen
+    on latest.account_id = first_seen.account_id
+"""
+
+
+@dg.asset(
+    key=["marts", "prioritized_accounts"],
+    deps=[
+        ["marts", "customer_health"],
+        ["marts", "churn_predictions"],
+        ["marts", "customer_signals"],
+        ["marts", "churn_model_metrics"],
+        _dbt("int_account_revenue_daily"),
+        _dbt("priority_tiers"),
+        _dbt("worklist_settings"),
+    ],
+    group_name=WORKLIST_GROUP,
+    kinds={"python", "duckdb"},
+    metadata={"dagster/column_schema": PRIORITIZED_ACCOUNTS.column_schema()},
+)
+def prioritized_accounts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Today's worklist for customer success: every active account with its lifetime value, expected future
+    value, revenue at risk (MRR x 12 x churn likelihood) and a priority score that weighs low health by
+    lifetime value, ranked overall and within each owner's book, in priority tiers from health band x value
+    band (P1 save now, P2 protect and grow, P3 digital save, P4 automate; bands in
+    seeds/worklist_settings.csv, tiers in seeds/priority_tiers.csv), with the recommended action and the
+    reasons in words."""
+    settings = load_settings(warehouse)
+    tiers = check_priority_tiers(warehouse.query("select * from seeds.priority_tiers"))
+    actions = check_signal_actions(warehouse.query("select signal, action from seeds.signal_actions"))
+    horizon = warehouse.scalar(
+        "select horizon_days from marts.churn_model_metrics order by trained_at desc limit 1"
+    )
+    accounts = warehouse.query(WORKLIST_INPUTS_SQL)
+    worklist = prioritize(accounts, settings, tiers, horizon_days=int(horizon or 90))
+    worklist["recommended_action"] = [
+        tier if pd.isna(signal) or signal == "NONE" else f"{tier}; {signal}: {actions[signal]}"
+        for tier, signal in zip(worklist["tier_action"], worklist["signal"], strict=True)
+    ]
+    worklist["reasons"] = worklist_reasons(worklist)
+    published = worklist.rename(columns={"account_owner": "owner"})[PRIORITIZED_ACCOUNTS.column_names]
+    rows = warehouse.write_table(PRIORITIZED_ACCOUNTS, published)
+    tier_counts = worklist["priority_tier"].value_counts().sort_index()
+    top = published.head(10)[
+        ["priority_rank", "account_name", "owner", "grade", "lifetime_value", "priority_tier"]
+    ]
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            **{f"tier_{tier.lower()}": int(n) for tier, n in tier_counts.items()},
+            "revenue_at_risk": float(worklist["revenue_at_risk"].sum()),
+            "top_10": dg.MetadataValue.md(top.to_markdown(index=False, floatfmt=",.0f")),
+        }
+    )
+
+
+# One row per account of today's customer_health, with what the worklist needs from the other tables.
+WORKLIST_INPUTS_SQL = """
+select
+    health.as_of_date,
+    health.account_id,
+    health.account_name,
+    health.account_owner,
+    health.segment,
+    health.grade,
+    cast(health.health_score as double) as health_score,
+    cast(health.health_score_change_30d as double) as health_score_change_30d,
+    health.drivers as health_drivers,
+    cast(health.mrr as double) as mrr,
+    cast(coalesce(revenue.lifetime_value, 0) as double) as lifetime_value,
+    predictions.churn_likelihood,
+    predictions.likelihood_to_segment,
+    predictions.drivers as churn_drivers,
+    signals.signal
+from marts.customer_health as health
+left join intermediate.int_account_revenue_daily as revenue
+    on health.account_id = revenue.account_id
+    and health.as_of_date = revenue.as_of_date
+left join marts.churn_predictions as predictions
+    on health.account_id = predictions.account_id
+    and health.as_of_date = predictions.as_of_date
+left join marts.customer_signals as signals
+    on health.account_id = signals.account_id
+    and health.as_of_date = signals.as_of_date
+order by health.account_id
+"""
