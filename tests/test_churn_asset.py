@@ -7,8 +7,9 @@ from datetime import date, timedelta
 import dagster as dg
 import numpy as np
 import pandas as pd
+import pytest
 
-from dagster_project.churn import ChurnModel
+from dagster_project.churn import ChurnModel, LeakageError
 from dagster_project.defs.churn.assets import churn_model_metrics
 from dagster_project.defs.churn.training import training_inputs
 from dagster_project.warehouse.resource import Warehouse
@@ -25,7 +26,9 @@ def snapshot_table(rng: np.random.Generator, accounts: int = 300, months: int = 
             rows.append(
                 {
                     "account_id": f"a{i}",
-                    "snapshot_date": date(2025, 1, 1) + timedelta(days=31 * month),
+                    "as_of_date": date(2025, 1, 1) + timedelta(days=31 * month),
+                    "features_as_of": date(2025, 1, 1) + timedelta(days=31 * month),
+                    "horizon_days": 90,
                     "segment": "smb" if i % 2 else "ent",
                     "lifecycle_stage": "mature",
                     "weighted_events_30d": usage[i],
@@ -59,6 +62,7 @@ def test_the_asset_trains_saves_and_records_one_row_per_model(tmp_path):
     row = rows.iloc[0]
     assert row["model_kind"] == "logistic_regression"
     assert row["training_snapshots"] == 2400
+    assert row["horizon_days"] == 90
     assert 0.7 < row["validation_auc"] <= 1
     assert metadata["validation_auc"].value == row["validation_auc"]
     model = ChurnModel.load(row["artifact"])
@@ -78,3 +82,23 @@ def test_too_little_history_falls_back_with_a_warning_instead_of_failing(tmp_pat
     assert row["model_kind"] == "segment_prior"
     assert "fewer than 2 distinct snapshot dates" in row["warnings"]
     assert pd.isna(row["validation_auc"])
+
+
+def test_a_feature_from_after_the_snapshot_date_is_caught_before_training(tmp_path):
+    warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
+    snapshots = snapshot_table(np.random.default_rng(7), accounts=50, months=3)
+    snapshots.loc[60, "features_as_of"] = snapshots.loc[60, "as_of_date"] + timedelta(days=1)
+    with pytest.raises(
+        LeakageError, match=r"1 training rows have features from after their snapshot date.*a10"
+    ):
+        training_inputs(snapshots)
+    warehouse.write_table("intermediate.int_churn_snapshots", snapshots)
+    result = dg.materialize([churn_model_metrics], resources={"warehouse": warehouse}, raise_on_error=False)
+    assert not result.success
+    with warehouse.connect() as con:
+        assert (
+            con.execute(
+                "select count(*) from information_schema.tables where table_name = 'churn_model_metrics'"
+            ).fetchone()[0]
+            == 0
+        )

@@ -53,6 +53,9 @@ def test_models_are_grouped_by_their_layer_folder(graph):
         (["marts", "customer_health"], "marts"),
         (["seeds", "scorecard_measures"], "seeds"),
         (["marts", "churn_model_metrics"], "churn"),
+        (["marts", "churn_predictions"], "churn"),
+        (["marts", "customer_signals"], "worklist"),
+        (["marts", "prioritized_accounts"], "worklist"),
     ):
         assert graph.get(dg.AssetKey(key)).group_name == group, key
     published = {k.path[-1] for k in graph.get_all_asset_keys() if k.path[0] == "marts"}
@@ -62,6 +65,12 @@ def test_models_are_grouped_by_their_layer_folder(graph):
         "mrr_daily",
         "mrr_movements",
         "segment_benchmarks",
+        "churn_model_metrics",
+        "churn_predictions",
+        "churn_predictions_history",
+        "customer_signals",
+        "customer_signals_history",
+        "prioritized_accounts",
     } <= published
 
 
@@ -79,6 +88,24 @@ def test_dbt_sources_describe_the_raw_contract_column_for_column():
 def test_the_churn_model_trains_on_the_dbt_snapshots(graph):
     parents = graph.get(dg.AssetKey(["marts", "churn_model_metrics"])).parent_keys
     assert parents == {dg.AssetKey(["intermediate", "int_churn_snapshots"])}
+
+
+def test_predictions_and_the_worklist_read_the_dbt_models_they_need(graph):
+    def parents(*key: str) -> set[str]:
+        return {"/".join(k.path) for k in graph.get(dg.AssetKey(list(key))).parent_keys}
+
+    assert parents("marts", "churn_predictions_history") == {
+        "marts/churn_model_metrics",
+        "intermediate/int_account_churn_features_daily",
+    }
+    assert {
+        "intermediate/int_account_health_daily",
+        "seeds/signal_actions",
+        "seeds/worklist_settings",
+    } <= parents("marts", "customer_signals_history")
+    assert {"marts/customer_health", "marts/customer_signals", "seeds/priority_tiers"} <= parents(
+        "marts", "prioritized_accounts"
+    )
 
 
 def test_the_job_covers_the_whole_graph():

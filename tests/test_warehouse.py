@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
 
-from dagster_project.warehouse.resource import Warehouse
+from dagster_project.warehouse.contract import Column, ContractError, PublishedTable
+from dagster_project.warehouse.resource import Query, Warehouse
 
 
 def test_path_comes_from_the_environment_when_the_run_starts(monkeypatch, tmp_path):
@@ -58,3 +60,64 @@ def test_replace_rows_replaces_by_key_and_creates_the_table(tmp_path):
         {"version": "v1", "auc": 0.7},
         {"version": "v2", "auc": 0.9},
     ]
+
+
+DAILY = PublishedTable(
+    name="marts.daily",
+    description="A daily table for the tests.",
+    columns=(
+        Column("as_of_date", "date", "Day."),
+        Column("account_id", "varchar", "Id."),
+        Column("score", "double", "S."),
+    ),
+)
+
+
+def test_replace_dates_replaces_only_its_window(tmp_path):
+    warehouse = Warehouse(path=str(tmp_path / "w.duckdb"))
+    days = [date(2026, 1, d) for d in (1, 2, 3)]
+    first = pd.DataFrame({"as_of_date": days, "account_id": "a", "score": [1.0, 2.0, 3.0]})
+    assert warehouse.replace_dates(DAILY, first, days[0], days[2] + timedelta(days=1)) == 3
+    # Re-running 2 January replaces it and leaves the other days alone.
+    again = pd.DataFrame({"score": [20.0], "account_id": ["a"], "as_of_date": [days[1]]})
+    assert warehouse.replace_dates(DAILY, again, days[1], days[2]) == 3
+    assert warehouse.query("select score from marts.daily order by as_of_date")["score"].tolist() == [
+        1,
+        20,
+        3,
+    ]
+    assert warehouse.date_range("marts.daily") == (days[0], days[2] + timedelta(days=1))
+    # Rows computed in the warehouse go the same way, without passing through Python.
+    query = Query(
+        "select as_of_date, account_id, score * 10 as score from marts.daily where as_of_date = ?", [days[0]]
+    )
+    assert warehouse.replace_dates(DAILY, query, days[0], days[1]) == 3
+    assert warehouse.query("select score from marts.daily order by as_of_date")["score"].tolist() == [
+        10,
+        20,
+        3,
+    ]
+    assert DAILY.matches(warehouse.columns("marts.daily"))
+
+
+def test_rows_outside_the_window_or_the_contract_change_nothing(tmp_path):
+    warehouse = Warehouse(path=str(tmp_path / "w.duckdb"))
+    day = date(2026, 1, 1)
+    warehouse.replace_dates(
+        DAILY,
+        pd.DataFrame({"as_of_date": [day], "account_id": ["a"], "score": [1.0]}),
+        day,
+        day + timedelta(days=1),
+    )
+    late = pd.DataFrame({"as_of_date": [day + timedelta(days=1)], "account_id": ["a"], "score": [9.0]})
+    with pytest.raises(
+        ValueError, match=r"marts.daily: rows from 2026-01-02 to 2026-01-02 do not fit the window"
+    ):
+        warehouse.replace_dates(DAILY, late, day, day + timedelta(days=1))
+    with pytest.raises(ContractError, match=r"missing columns \['score'\], unexpected columns \['points'\]"):
+        warehouse.replace_dates(DAILY, late.rename(columns={"score": "points"}), day, day + timedelta(days=2))
+    with pytest.raises(ContractError, match=r"unexpected columns \['extra'\]"):
+        warehouse.replace_dates(
+            DAILY, Query("select *, 1 as extra from marts.daily"), day, day + timedelta(days=1)
+        )
+    assert warehouse.query("select score from marts.daily")["score"].tolist() == [1.0]

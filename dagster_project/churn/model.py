@@ -188,7 +188,7 @@ class ChurnModel:
         return [[driver.feature for driver in row] for row in self.explain(features, top)]
 
     def explain(self, features: pd.DataFrame, top: int = 3) -> list[list[Driver]]:
-        """For each row, up to ``top`` drivers (`Driver`) pushing churn up, strongest first (see `drivers`)."""
+        """For each row, up to ``top`` `Driver` records pushing churn up, strongest first (as `drivers`)."""
         if self.explainer is None:
             return [[] for _ in range(len(features))]
         x = _matrix(features, self.feature_names)

@@ -56,11 +56,16 @@ class PublishedTable:
             )
         return data[self.column_names] if isinstance(data, pd.DataFrame) else data.select(self.column_names)
 
-    def check_existing(self, found: Iterable[tuple[str, str]]) -> None:
+    def matches(self, found: Iterable[tuple[str, str]]) -> bool:
+        """Whether a table's ``(name, type)`` columns are exactly the contract's, in order."""
+        return [(name, type_.upper()) for name, type_ in found] == [
+            (c.name, c.type.upper()) for c in self.columns
+        ]
+
+    def check_existing(self, found: list[tuple[str, str]]) -> None:
         """Raise when a table already in the warehouse has other columns or types than the contract."""
-        found = [(name, type_.upper()) for name, type_ in found]
-        expected = [(c.name, c.type.upper()) for c in self.columns]
-        if found and found != expected:
+        if found and not self.matches(found):
+            expected = [(c.name, c.type.upper()) for c in self.columns]
             raise ContractError(
                 f"{self.name} in the warehouse has columns {found}, but this version of the code writes "
                 f"{expected}. It was written by another version: drop the table "

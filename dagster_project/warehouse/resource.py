@@ -74,6 +74,18 @@ class Warehouse(dg.ConfigurableResource):
             row = con.execute(sql, params or []).fetchone()
             return None if row is None else row[0]
 
+    def columns(self, table: str) -> list[tuple[str, str]]:
+        """``(name, type)`` of each column of ``schema.table``, in order; empty when it does not exist."""
+        with self.connect(read_only=True) as con:
+            return _columns(con, table)
+
+    def date_range(self, table: str, column: str = "as_of_date") -> tuple[date, date] | None:
+        """The days ``table`` covers as a half-open window ``[first, last + 1 day)``; None when empty."""
+        first, last = self.query(f'select min("{column}"), max("{column}") from {table}').iloc[0]
+        if pd.isna(first):
+            return None
+        return pd.Timestamp(first).date(), pd.Timestamp(last).date() + timedelta(days=1)
+
     def write_table(self, table: str | PublishedTable, data: Rows) -> int:
         """Replace the whole table with ``data`` in one transaction; returns the row count.
 
@@ -172,17 +184,11 @@ class Warehouse(dg.ConfigurableResource):
         with self.connect() as con:
             con.execute(f"create schema if not exists {schema}")
             if isinstance(contract, PublishedTable) and not replaces_table:
-                contract.check_existing(
-                    con.execute(
-                        """select column_name, data_type from information_schema.columns
-                           where table_schema || '.' || table_name = ? order by ordinal_position""",
-                        [name],
-                    ).fetchall()
-                )
+                contract.check_existing(_columns(con, name))
             if isinstance(data, Query):
                 con.execute(f"create temp table _incoming as {data.sql}", data.params)
                 if isinstance(contract, PublishedTable):
-                    contract.conform(con.execute("select * from _incoming limit 0").to_arrow_table())
+                    contract.conform(con.sql("select * from _incoming limit 0").to_arrow_table())
             else:
                 con.register("_incoming", data)
             if check is not None:
@@ -217,3 +223,11 @@ def _conformed(table: str | PublishedTable, data: Rows) -> tuple[str, Rows]:
     if not isinstance(table, PublishedTable):
         return table, data
     return table.name, data if isinstance(data, Query) else table.conform(data)
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        """select column_name, data_type from information_schema.columns
+           where table_schema || '.' || table_name = ? order by ordinal_position""",
+        [table],
+    ).fetchall()

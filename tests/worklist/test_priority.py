@@ -112,7 +112,12 @@ def test_tiers_come_from_the_health_band_and_the_value_band():
         TIERS,
         horizon_days=90,
     ).set_index("account_id")
-    assert worklist["priority_tier"].to_dict() == {"save": "P1", "protect": "P2", "digital": "P3", "automate": "P4"}
+    assert worklist["priority_tier"].to_dict() == {
+        "save": "P1",
+        "protect": "P2",
+        "digital": "P3",
+        "automate": "P4",
+    }
     assert worklist.loc["save", "tier_name"] == "save now"
     # A minimum above every lifetime value makes every account low value.
     all_low = prioritize(

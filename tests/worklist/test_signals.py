@@ -47,7 +47,14 @@ def test_each_branch_against_the_segment_averages():
 
 
 def test_the_reason_states_the_numbers_and_the_action_follows_the_signal():
-    frame = day([("a", "s", 0.40, 10, 100), ("b", "s", 0.05, 90, 500), ("c", "s", 0.05, 30, 500), ("d", "s", 0.10, 70, 100)])
+    frame = day(
+        [
+            ("a", "s", 0.40, 10, 100),
+            ("b", "s", 0.05, 90, 500),
+            ("c", "s", 0.05, 30, 500),
+            ("d", "s", 0.10, 70, 100),
+        ]
+    )
     result = assign_signals(frame, ACTIONS).set_index("account_id")
     # Engagement 10, 30, 70, 90: mid-rank percentiles 12.5, 37.5, 62.5, 87.5.
     assert result.loc[["a", "b", "c", "d"], "engagement_percentile"].tolist() == [12.5, 87.5, 37.5, 62.5]
@@ -110,7 +117,12 @@ def test_peers_can_be_all_accounts_instead_of_the_segment():
         ]
     )
     assert set(signals_of(frame, "segment").values()) == {"NONE"}
-    assert signals_of(frame, "all") == {"lo_a": "POWER_USER", "lo_b": "POWER_USER", "hi_a": "RISK", "hi_b": "RISK"}
+    assert signals_of(frame, "all") == {
+        "lo_a": "POWER_USER",
+        "lo_b": "POWER_USER",
+        "hi_a": "RISK",
+        "hi_b": "RISK",
+    }
     reason = assign_signals(frame, ACTIONS, "all").set_index("account_id").loc["hi_a", "reason"]
     assert "vs 30% in all accounts" in reason
 

@@ -100,7 +100,10 @@ def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse)
 def churn_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Score every account-day of the feature table with the latest trained churn model."""
     model, version = _latest_model(warehouse)
-    start, end = _feature_window(warehouse)
+    window = warehouse.date_range(FEATURES)
+    if window is None:
+        raise RuntimeError(f"{FEATURES} is empty: there is no active account-day to score yet.")
+    start, end = window
     batches = []
     for batch_start in _batch_starts(start, end):
         features = warehouse.query(
@@ -167,13 +170,6 @@ def _latest_model(warehouse: Warehouse) -> tuple[ChurnModel, str]:
             "is gone: "
             "re-materialise marts/churn_model_metrics to train and save it again."
         ) from None
-
-
-def _feature_window(warehouse: Warehouse) -> tuple[date, date]:
-    first, last = warehouse.query(f"select min(as_of_date), max(as_of_date) from {FEATURES}").iloc[0]
-    if pd.isna(first):
-        raise RuntimeError(f"{FEATURES} is empty: there is no active account-day to score yet.")
-    return pd.Timestamp(first).date(), pd.Timestamp(last).date() + timedelta(days=1)
 
 
 def _batch_starts(start: date, end: date) -> list[date]:

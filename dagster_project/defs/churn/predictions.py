@@ -58,4 +58,5 @@ def format_value(value: float, unit: str) -> str:
         return f"{value:.2f}"
     if value == math.floor(value):
         return f"{value:.0f}"
-    return f"{value:.1f}"
+    # + 0.0 turns a negative zero after rounding (-0.04 -> -0.0) into 0.0.
+    return f"{round(value, 1) + 0.0:.1f}"

@@ -1,7 +1,5 @@
 """Signals and the prioritised worklist: which accounts need what attention, in what order."""
 
-from datetime import timedelta
-
 import dagster as dg
 import pandas as pd
 from dagster_dbt import get_asset_key_for_model
@@ -73,14 +71,21 @@ def customer_signals(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Classify every account-day of the churn predictions, then publish today's signals."""
     settings = load_settings(warehouse)
     check_signal_actions(warehouse.query("select signal, action from seeds.signal_actions"))
-    first, last = warehouse.query(f"select min(as_of_date), max(as_of_date) from {PREDICTIONS_HISTORY}").iloc[
-        0
-    ]
-    if pd.isna(first):
+    model_kind = warehouse.scalar(
+        "select model_kind from marts.churn_model_metrics order by trained_at desc limit 1"
+    )
+    if model_kind == "segment_prior":
+        context.log.warning(
+            "the churn model fell back to segment churn rates (see marts.churn_model_metrics.warnings): "
+            "every account of a segment has the same churn likelihood, so signals relative to the segment "
+            "are NONE"
+        )
+    window = warehouse.date_range(PREDICTIONS_HISTORY)
+    if window is None:
         raise RuntimeError(
             f"{PREDICTIONS_HISTORY} is empty: materialise marts/churn_predictions_history first."
         )
-    start, end = pd.Timestamp(first).date(), pd.Timestamp(last).date() + timedelta(days=1)
+    start, end = window
     inputs = f"""(
         select predictions.as_of_date, predictions.account_id, health.segment, predictions.churn_likelihood,
                health.engagement_score, health.mrr
@@ -104,6 +109,7 @@ def customer_signals(context: dg.AssetExecutionContext, warehouse: Warehouse):
             "dagster/row_count": history_rows,
             "window": f"[{start}, {end})",
             "peer_group": settings.signal_peer_group,
+            "churn_model_kind": model_kind or "none",
         },
     )
     yield dg.MaterializeResult(

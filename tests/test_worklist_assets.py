@@ -1,0 +1,225 @@
+"""Churn predictions, signals and the worklist as Dagster assets, on a warehouse of hand-made dbt tables.
+
+dbt is not run here (test_end_to_end does that): the tables the assets read are
+written directly in the shapes dbt gives them, so each expectation is known.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+import pytest
+
+from dagster_project.defs.churn.assets import churn_model_metrics, churn_predictions
+from dagster_project.defs.churn.tables import (
+    CHURN_MODEL_METRICS,
+    CHURN_PREDICTIONS,
+    CHURN_PREDICTIONS_HISTORY,
+)
+from dagster_project.defs.worklist.assets import CURRENT_SIGNALS_SQL, customer_signals, prioritized_accounts
+from dagster_project.defs.worklist.tables import (
+    CUSTOMER_SIGNALS,
+    CUSTOMER_SIGNALS_HISTORY,
+    PRIORITIZED_ACCOUNTS,
+)
+from dagster_project.warehouse.resource import Query, Warehouse
+from tests.conftest import ROOT
+from tests.test_churn_asset import snapshot_table
+
+DAYS = [date(2026, 6, 28), date(2026, 6, 29), date(2026, 6, 30)]
+ACCOUNTS = 60
+OWNERS = ["ana", "ben", None]
+ASSETS = [churn_model_metrics, churn_predictions, customer_signals, prioritized_accounts]
+PUBLISHED = [
+    CHURN_MODEL_METRICS,
+    CHURN_PREDICTIONS,
+    CHURN_PREDICTIONS_HISTORY,
+    CUSTOMER_SIGNALS,
+    CUSTOMER_SIGNALS_HISTORY,
+    PRIORITIZED_ACCOUNTS,
+]
+
+
+def write_seeds(warehouse: Warehouse) -> None:
+    for seed in ("measure_labels", "worklist_settings", "signal_actions", "priority_tiers"):
+        warehouse.write_table(f"seeds.{seed}", pd.read_csv(ROOT / "seeds" / f"{seed}.csv", dtype=str))
+
+
+def account_days() -> pd.DataFrame:
+    """Features and health of ACCOUNTS accounts on three days; acct_00 has no usage and many tickets."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for day in DAYS:
+        usage, tickets = rng.normal(size=ACCOUNTS), rng.normal(size=ACCOUNTS)
+        usage[0], tickets[0] = -4.0, 4.0
+        for i in range(ACCOUNTS):
+            rows.append(
+                {
+                    "account_id": f"acct_{i:02d}",
+                    "as_of_date": day,
+                    "segment": "smb" if i % 2 else "ent",
+                    "lifecycle_stage": "mature",
+                    "features_as_of": day,
+                    "weighted_events_30d": usage[i],
+                    "weighted_tickets_90d": tickets[i],
+                    "engagement_score": 50 + 10 * usage[i],
+                    "health_score": float(np.clip(60 + 15 * usage[i] - 10 * tickets[i], 0, 100)),
+                    "mrr": 100.0 * (1 + i % 7),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Warehouse:
+    warehouse = Warehouse(path=str(tmp_path_factory.mktemp("worklist") / "warehouse.duckdb"))
+    write_seeds(warehouse)
+    warehouse.write_table("intermediate.int_churn_snapshots", snapshot_table(np.random.default_rng(7)))
+    days = account_days()
+    features = ["account_id", "as_of_date", "segment", "lifecycle_stage", "features_as_of"]
+    warehouse.write_table(
+        "intermediate.int_account_churn_features_daily",
+        days[[*features, "weighted_events_30d", "weighted_tickets_90d"]],
+    )
+    warehouse.write_table(
+        "intermediate.int_account_health_daily",
+        days[["account_id", "as_of_date", "segment", "engagement_score", "mrr"]],
+    )
+    accounts = pd.DataFrame(
+        {
+            "account_id": [f"acct_{i:02d}" for i in range(ACCOUNTS)],
+            "account_name": [f"Account {i}" for i in range(ACCOUNTS)],
+            "account_owner": [OWNERS[i % 3] for i in range(ACCOUNTS)],
+        }
+    )
+    warehouse.write_table("intermediate.int_accounts", accounts)
+    today = days[days["as_of_date"] == DAYS[-1]].merge(accounts, on="account_id")
+    warehouse.write_table(
+        "marts.customer_health",
+        today.assign(
+            grade=np.where(today["health_score"] >= 65, "B", "D"),
+            health_score_change_30d=-5.0,
+            drivers="weighted product events (30 days): 1 (segment median 3)",
+        )[
+            [
+                "as_of_date",
+                "account_id",
+                "account_name",
+                "account_owner",
+                "segment",
+                "grade",
+                "health_score",
+                "health_score_change_30d",
+                "drivers",
+                "mrr",
+            ]
+        ],
+    )
+    warehouse.write_table(
+        "intermediate.int_account_revenue_daily",
+        days[["account_id", "as_of_date"]].assign(lifetime_value=days["mrr"] * 12),
+    )
+    for _ in range(2):  # the second run must replace, not add
+        result = dg.materialize(ASSETS, resources={"warehouse": warehouse})
+        assert result.success
+    return warehouse
+
+
+def test_every_account_day_is_scored_and_today_has_drivers_in_words(warehouse):
+    history = warehouse.query("select * from marts.churn_predictions_history")
+    assert len(history) == ACCOUNTS * len(DAYS)
+    assert not history.duplicated(["account_id", "as_of_date"]).any()
+    segment_means = history.groupby(["as_of_date", "segment"])["churn_likelihood"].transform("mean")
+    assert history["segment_churn_likelihood"].to_numpy() == pytest.approx(segment_means.to_numpy())
+    assert history["likelihood_to_segment"].to_numpy() == pytest.approx(
+        (history["churn_likelihood"] / segment_means).to_numpy()
+    )
+    today = warehouse.query("select * from marts.churn_predictions order by churn_likelihood desc")
+    assert len(today) == ACCOUNTS and set(today["as_of_date"].dt.date) == {DAYS[-1]}
+    worst = today.iloc[0]
+    assert worst["account_id"] == "acct_00"
+    # The training snapshots weigh usage (-1.5) above tickets (+1.0), so usage comes first.
+    assert worst["drivers"].startswith("low weighted product events (30 days): -4 vs 0.0 on average; ")
+    assert "; high priority-weighted tickets (90 days): 4 vs " in worst["drivers"]
+
+
+def test_signals_cover_every_account_day_and_today_knows_yesterday(warehouse):
+    history = warehouse.query("select * from marts.customer_signals_history")
+    assert len(history) == ACCOUNTS * len(DAYS)
+    assert not history.duplicated(["account_id", "as_of_date"]).any()
+    assert set(history["signal"]) <= {"RISK", "OPPORTUNITY", "POWER_USER", "NONE"}
+    today = warehouse.query("select * from marts.customer_signals").set_index("account_id")
+    assert len(today) == ACCOUNTS
+    # acct_00: the highest likelihood and the lowest engagement of its segment.
+    assert today.loc["acct_00", "signal"] == "RISK"
+    assert today.loc["acct_00", "reason"].startswith("churn likelihood ")
+    assert today.loc["acct_00", "action"].startswith("Save proactively")
+    yesterday = history[history["as_of_date"].dt.date == DAYS[1]].set_index("account_id")["signal"]
+    assert today["previous_signal"].to_dict() == yesterday.to_dict()
+
+
+def test_the_worklist_ranks_every_account_of_customer_health(warehouse):
+    worklist = warehouse.query("select * from marts.prioritized_accounts order by priority_rank")
+    assert worklist["priority_rank"].tolist() == list(range(1, ACCOUNTS + 1))
+    assert worklist["priority_score"].is_monotonic_decreasing
+    for _, book in worklist.groupby(worklist["owner"].fillna("-")):
+        assert book["owner_rank"].tolist() == list(range(1, len(book) + 1))
+    assert worklist["revenue_at_risk"].to_numpy() == pytest.approx(
+        (worklist["mrr"] * 12 * worklist["churn_likelihood"]).to_numpy()
+    )
+    assert set(worklist["priority_tier"]) <= {"P1", "P2", "P3", "P4"}
+    first = worklist.iloc[0]
+    assert first["reasons"].startswith(
+        f"grade {first['grade']} (health {first['health_score']:.0f}, -5 in 30 days)"
+    )
+
+
+def test_published_tables_have_the_contract_types(warehouse):
+    for table in PUBLISHED:
+        assert table.matches(warehouse.columns(table.name)), table.name
+
+
+def test_signal_since_is_the_start_of_the_current_run(tmp_path):
+    warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
+    days = [date(2026, 6, 1) + timedelta(days=d) for d in range(5)]
+    runs = {
+        "a": ["NONE", "RISK", "NONE", "RISK", "RISK"],
+        "b": [None, None, "RISK", "RISK", "RISK"],
+        "c": [None] * 4 + ["NONE"],
+    }
+    rows = [
+        {"as_of_date": day, "account_id": account, "segment": "s", "signal": signal}
+        for account, signals in runs.items()
+        for day, signal in zip(days, signals, strict=True)
+        if signal is not None
+    ]
+    history = pd.DataFrame(rows).reindex(columns=CUSTOMER_SIGNALS_HISTORY.column_names)
+    warehouse.write_table(CUSTOMER_SIGNALS_HISTORY, history)
+    warehouse.write_table(
+        "intermediate.int_accounts",
+        pd.DataFrame(
+            {
+                "account_id": ["a", "b", "c"],
+                "account_name": ["A", "B", "C"],
+                "account_owner": ["o", "o", None],
+            }
+        ),
+    )
+    warehouse.write_table(CUSTOMER_SIGNALS, Query(CURRENT_SIGNALS_SQL))
+    today = warehouse.query("select * from marts.customer_signals").set_index("account_id")
+    assert today["signal_since"].dt.date.to_dict() == {"a": days[3], "b": days[2], "c": days[4]}
+    assert today.loc[["a", "b"], "previous_signal"].tolist() == ["RISK", "RISK"]
+    assert pd.isna(today.loc["c", "previous_signal"])  # first seen today
+    assert today.loc["a", "account_name"] == "A"
+
+
+def test_a_table_written_by_another_version_is_refused_with_a_fix(tmp_path):
+    warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
+    warehouse.write_table("marts.churn_model_metrics", pd.DataFrame({"model_version": ["old"]}))
+    with pytest.raises(ValueError, match=r"drop table marts.churn_model_metrics"):
+        warehouse.replace_rows(
+            CHURN_MODEL_METRICS, pd.DataFrame(columns=CHURN_MODEL_METRICS.column_names), key="model_version"
+        )
