@@ -6,13 +6,14 @@ import os
 import sys
 
 import dagster as dg
+import pandas as pd
 
 from dagster_project.settings import absolute, env_or
 from dagster_project.warehouse.resource import Warehouse
 
 
-def _summary(warehouse: Warehouse) -> str:
-    lines = [f"Warehouse: {warehouse.file}"]
+def tables_summary(warehouse: Warehouse) -> str:
+    """Where the warehouse is, how many tables it holds, and the rows of each published (marts) table."""
     with warehouse.connect(read_only=True) as con:
         tables = con.execute(
             """select schema_name, table_name from duckdb_tables() where not starts_with(table_name, '_')
@@ -20,9 +21,43 @@ def _summary(warehouse: Warehouse) -> str:
                select schema_name, view_name from duckdb_views() where not internal
                order by 1, 2"""
         ).fetchall()
+        lines = [f"Warehouse: {warehouse.file} ({len(tables)} tables and views)", "Published tables (marts):"]
         for schema, name in tables:
-            rows = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
-            lines.append(f"  {schema}.{name:<40} {rows:>12,} rows")
+            if schema == "marts":
+                rows = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+                lines.append(f"  {name:<32} {rows:>10,} rows")
+    return "\n".join(lines)
+
+
+def worklist_summary(warehouse: Warehouse, top: int = 10) -> str:
+    """Today's book in a few lines: accounts by grade and signal, revenue at risk, the top of the worklist."""
+    grades = warehouse.query("select grade, count(*) as n from marts.customer_health group by 1 order by 1")
+    signals = warehouse.query(
+        "select signal, count(*) as n from marts.customer_signals group by 1 order by 2 desc"
+    )
+    day, at_risk, accounts = warehouse.query(
+        "select max(as_of_date), sum(revenue_at_risk), count(*) from marts.prioritized_accounts"
+    ).iloc[0]
+    worklist = warehouse.query(
+        f"""select priority_rank, priority_tier, account_name, owner, grade, health_score, lifetime_value,
+                   churn_likelihood, signal
+            from marts.prioritized_accounts order by priority_rank limit {int(top)}"""
+    )
+    lines = [
+        f"As of {pd.Timestamp(day).date()}: {accounts:,} active accounts",
+        "  by grade:  " + "  ".join(f"{r.grade} {r.n:,}" for r in grades.itertuples()),
+        "  by signal: " + "  ".join(f"{r.signal} {r.n:,}" for r in signals.itertuples()),
+        f"  revenue at risk (MRR x 12 x churn likelihood): {at_risk:,.0f}",
+        f"Top {len(worklist)} of the worklist (marts.prioritized_accounts):",
+        f"  {'#':>3} {'tier':<4} {'account':<28} {'owner':<18} {'grade':<5} {'health':>6} "
+        f"{'lifetime value':>14} {'churn':>6} signal",
+    ]
+    for r in worklist.itertuples():
+        owner = r.owner if isinstance(r.owner, str) else "-"
+        lines.append(
+            f"  {r.priority_rank:>3} {r.priority_tier:<4} {r.account_name[:28]:<28} {owner[:18]:<18} "
+            f"{r.grade:<5} {r.health_score:>6.0f} {r.lifetime_value:>14,.0f} {r.churn_likelihood:>6.0%} {r.signal}"
+        )
     return "\n".join(lines)
 
 
@@ -51,7 +86,9 @@ def main() -> int:
         "/".join(e.asset_key.path) for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"
     )
     print(f"Built {len(built)} assets in run {result.run_id}.")
-    print(_summary(Warehouse()))
+    warehouse = Warehouse()
+    print(tables_summary(warehouse))
+    print(worklist_summary(warehouse))
     print(f"Run history: {os.environ['DAGSTER_HOME']} (see it with `make dev`).")
     return 0
 

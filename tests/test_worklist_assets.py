@@ -25,6 +25,7 @@ from dagster_project.defs.worklist.tables import (
     CUSTOMER_SIGNALS_HISTORY,
     PRIORITIZED_ACCOUNTS,
 )
+from dagster_project.run import worklist_summary
 from dagster_project.warehouse.resource import Query, Warehouse
 from tests.conftest import ROOT
 from tests.test_churn_asset import snapshot_table
@@ -223,3 +224,21 @@ def test_a_table_written_by_another_version_is_refused_with_a_fix(tmp_path):
         warehouse.replace_rows(
             CHURN_MODEL_METRICS, pd.DataFrame(columns=CHURN_MODEL_METRICS.column_names), key="model_version"
         )
+
+
+def test_make_run_summarises_grades_signals_risk_and_the_top_of_the_worklist(warehouse):
+    summary = worklist_summary(warehouse, top=3)
+    grades = warehouse.query("select grade, count(*) as n from marts.customer_health group by 1 order by 1")
+    assert "  by grade:  " + "  ".join(f"{g} {n}" for g, n in grades.itertuples(index=False)) in summary
+    assert "RISK" in summary.split("by signal:")[1].splitlines()[0]
+    at_risk = warehouse.scalar("select sum(revenue_at_risk) from marts.prioritized_accounts")
+    assert f"revenue at risk (MRR x 12 x churn likelihood): {at_risk:,.0f}" in summary
+    first = warehouse.query(
+        "select account_name from marts.prioritized_accounts where priority_rank = 1"
+    ).iloc[0, 0]
+    rows = summary.split("Top 3 of the worklist")[1].splitlines()[2:]
+    assert len(rows) == 3 and rows[0].split()[:2] == [
+        "1",
+        warehouse.scalar("select priority_tier from marts.prioritized_accounts where priority_rank = 1"),
+    ]
+    assert first in rows[0]
