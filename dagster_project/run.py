@@ -56,7 +56,8 @@ def worklist_summary(warehouse: Warehouse, top: int = 10) -> str:
         owner = r.owner if isinstance(r.owner, str) else "-"
         lines.append(
             f"  {r.priority_rank:>3} {r.priority_tier:<4} {r.account_name[:28]:<28} {owner[:18]:<18} "
-            f"{r.grade:<5} {r.health_score:>6.0f} {r.lifetime_value:>14,.0f} {r.churn_likelihood:>6.0%} {r.signal}"
+            f"{r.grade:<5} {r.health_score:>6.0f} {r.lifetime_value:>14,.0f} "
+            f"{r.churn_likelihood:>6.0%} {r.signal}"
         )
     return "\n".join(lines)
 
