@@ -10,22 +10,11 @@ import duckdb
 import pytest
 from dagster_dbt import DbtCliResource
 
-from dagster_project.defs.churn.assets import churn_model_metrics, churn_predictions
-from dagster_project.defs.churn.tables import (
-    CHURN_MODEL_METRICS,
-    CHURN_PREDICTIONS,
-    CHURN_PREDICTIONS_HISTORY,
-)
+from dagster_project.definitions import PYTHON_ASSETS, PYTHON_TABLES
 from dagster_project.defs.dbt.assets import dbt_models
 from dagster_project.defs.dbt.project import dbt_executable, dbt_project
 from dagster_project.defs.ingestion.assets import raw_tables
 from dagster_project.defs.ingestion.resources import RawSource
-from dagster_project.defs.worklist.assets import customer_signals, prioritized_accounts
-from dagster_project.defs.worklist.tables import (
-    CUSTOMER_SIGNALS,
-    CUSTOMER_SIGNALS_HISTORY,
-    PRIORITIZED_ACCOUNTS,
-)
 from dagster_project.sources.raw_tables import RAW_TABLES
 from dagster_project.warehouse.resource import Warehouse
 from tests.conftest import ROOT, SMALL_DEMO
@@ -35,14 +24,7 @@ pytestmark = pytest.mark.slow
 
 def materialise(warehouse_path, **source_settings):
     return dg.materialize(
-        [
-            raw_tables,
-            dbt_models,
-            churn_model_metrics,
-            churn_predictions,
-            customer_signals,
-            prioritized_accounts,
-        ],
+        [raw_tables, dbt_models, *PYTHON_ASSETS],
         resources={
             "warehouse": Warehouse(path=str(warehouse_path)),
             "raw_source": RawSource(kind="demo", **source_settings),
@@ -242,14 +224,7 @@ def test_rebuilding_a_window_of_days_gives_the_same_history(demo_run, tmp_path):
 def test_the_python_tables_keep_their_contract_and_cover_every_active_account(demo_run):
     _, path = demo_run
     warehouse = Warehouse(path=str(path))
-    for table in (
-        CHURN_MODEL_METRICS,
-        CHURN_PREDICTIONS,
-        CHURN_PREDICTIONS_HISTORY,
-        CUSTOMER_SIGNALS,
-        CUSTOMER_SIGNALS_HISTORY,
-        PRIORITIZED_ACCOUNTS,
-    ):
+    for table in PYTHON_TABLES:
         assert table.matches(warehouse.columns(table.name)), table.name
     with duckdb.connect(str(path), read_only=True) as con:
         health = con.execute("select count(*) from marts.customer_health").fetchone()[0]

@@ -13,18 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dagster_project.defs.churn.assets import churn_model_metrics, churn_predictions
-from dagster_project.defs.churn.tables import (
-    CHURN_MODEL_METRICS,
-    CHURN_PREDICTIONS,
-    CHURN_PREDICTIONS_HISTORY,
-)
-from dagster_project.defs.worklist.assets import CURRENT_SIGNALS_SQL, customer_signals, prioritized_accounts
-from dagster_project.defs.worklist.tables import (
-    CUSTOMER_SIGNALS,
-    CUSTOMER_SIGNALS_HISTORY,
-    PRIORITIZED_ACCOUNTS,
-)
+from dagster_project.definitions import PYTHON_ASSETS, PYTHON_TABLES
+from dagster_project.defs.churn.tables import CHURN_MODEL_METRICS
+from dagster_project.defs.worklist.assets import CURRENT_SIGNALS_SQL
+from dagster_project.defs.worklist.tables import CUSTOMER_SIGNALS, CUSTOMER_SIGNALS_HISTORY
 from dagster_project.run import worklist_summary
 from dagster_project.warehouse.resource import Query, Warehouse
 from tests.conftest import ROOT
@@ -33,15 +25,6 @@ from tests.test_churn_asset import snapshot_table
 DAYS = [date(2026, 6, 28), date(2026, 6, 29), date(2026, 6, 30)]
 ACCOUNTS = 60
 OWNERS = ["ana", "ben", None]
-ASSETS = [churn_model_metrics, churn_predictions, customer_signals, prioritized_accounts]
-PUBLISHED = [
-    CHURN_MODEL_METRICS,
-    CHURN_PREDICTIONS,
-    CHURN_PREDICTIONS_HISTORY,
-    CUSTOMER_SIGNALS,
-    CUSTOMER_SIGNALS_HISTORY,
-    PRIORITIZED_ACCOUNTS,
-]
 
 
 def write_seeds(warehouse: Warehouse) -> None:
@@ -124,7 +107,7 @@ def warehouse(tmp_path_factory) -> Warehouse:
         days[["account_id", "as_of_date"]].assign(lifetime_value=days["mrr"] * 12),
     )
     for _ in range(2):  # the second run must replace, not add
-        result = dg.materialize(ASSETS, resources={"warehouse": warehouse})
+        result = dg.materialize(PYTHON_ASSETS, resources={"warehouse": warehouse})
         assert result.success
     return warehouse
 
@@ -179,7 +162,7 @@ def test_the_worklist_ranks_every_account_of_customer_health(warehouse):
 
 
 def test_published_tables_have_the_contract_types(warehouse):
-    for table in PUBLISHED:
+    for table in PYTHON_TABLES:
         assert table.matches(warehouse.columns(table.name)), table.name
 
 
