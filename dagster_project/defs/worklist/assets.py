@@ -60,7 +60,7 @@ def load_settings(warehouse: Warehouse) -> WorklistSettings:
                 "Today's signal of every active account, what it was the day before and since when it holds: "
                 "the list of accounts to save (RISK), grow (OPPORTUNITY) and nurture (POWER_USER)."
             ),
-            deps=[["marts", "customer_signals_history"], ["marts", "customer_health"]],
+            deps=[["marts", "customer_signals_history"], _dbt("int_accounts")],
             group_name=WORKLIST_GROUP,
             kinds={"python", "duckdb"},
             metadata={"dagster/column_schema": CUSTOMER_SIGNALS.column_schema()},
