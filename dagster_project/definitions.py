@@ -13,7 +13,7 @@ from dagster_project.defs.dbt.assets import dbt_models
 from dagster_project.defs.dbt.project import dbt_executable, dbt_project
 from dagster_project.defs.ingestion.assets import raw_tables
 from dagster_project.defs.ingestion.resources import RawSource
-from dagster_project.defs.jobs import everything_job
+from dagster_project.defs.jobs import daily_schedule, everything_job
 from dagster_project.defs.worklist.assets import customer_signals, prioritized_accounts
 from dagster_project.defs.worklist.tables import (
     CUSTOMER_SIGNALS,
@@ -40,6 +40,7 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions(
         assets=[raw_tables, dbt_models, *PYTHON_ASSETS],
         jobs=[everything_job],
+        schedules=[daily_schedule],
         # DuckDB takes one writing process per file: every run executes its steps in one process.
         executor=dg.in_process_executor,
         resources={

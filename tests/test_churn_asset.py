@@ -14,6 +14,9 @@ from dagster_project.defs.churn.assets import churn_model_metrics
 from dagster_project.defs.churn.training import training_inputs
 from dagster_project.warehouse.resource import Warehouse
 
+# The partition the assets run for: after every snapshot's label is known.
+TODAY = "2026-06-30"
+
 
 def snapshot_table(rng: np.random.Generator, accounts: int = 300, months: int = 8) -> pd.DataFrame:
     """Monthly snapshots in the shape of int_churn_snapshots: low usage and many tickets lead to churn."""
@@ -29,6 +32,7 @@ def snapshot_table(rng: np.random.Generator, accounts: int = 300, months: int = 
                     "as_of_date": date(2025, 1, 1) + timedelta(days=31 * month),
                     "features_as_of": date(2025, 1, 1) + timedelta(days=31 * month),
                     "horizon_days": 90,
+                    "label_known_on": date(2025, 1, 1) + timedelta(days=31 * month + 120),
                     "segment": "smb" if i % 2 else "ent",
                     "lifecycle_stage": "mature",
                     "weighted_events_30d": usage[i],
@@ -54,7 +58,9 @@ def test_the_asset_trains_saves_and_records_one_row_per_model(tmp_path):
     warehouse.write_table("intermediate.int_churn_snapshots", snapshot_table(np.random.default_rng(7)))
 
     for _ in range(2):  # a re-run replaces the model's row, never duplicates it
-        result = dg.materialize([churn_model_metrics], resources={"warehouse": warehouse})
+        result = dg.materialize(
+            [churn_model_metrics], resources={"warehouse": warehouse}, partition_key=TODAY
+        )
     metadata = result.asset_materializations_for_node(churn_model_metrics.op.name)[0].metadata
 
     rows = warehouse.query("select * from marts.churn_model_metrics")
@@ -74,7 +80,7 @@ def test_too_little_history_falls_back_with_a_warning_instead_of_failing(tmp_pat
     warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
     few = snapshot_table(np.random.default_rng(3), accounts=20, months=1)
     warehouse.write_table("intermediate.int_churn_snapshots", few)
-    result = dg.materialize([churn_model_metrics], resources={"warehouse": warehouse})
+    result = dg.materialize([churn_model_metrics], resources={"warehouse": warehouse}, partition_key=TODAY)
     assert result.success
     row = warehouse.query("select model_kind, warnings, validation_auc from marts.churn_model_metrics").iloc[
         0
@@ -93,7 +99,9 @@ def test_a_feature_from_after_the_snapshot_date_is_caught_before_training(tmp_pa
     ):
         training_inputs(snapshots)
     warehouse.write_table("intermediate.int_churn_snapshots", snapshots)
-    result = dg.materialize([churn_model_metrics], resources={"warehouse": warehouse}, raise_on_error=False)
+    result = dg.materialize(
+        [churn_model_metrics], resources={"warehouse": warehouse}, partition_key=TODAY, raise_on_error=False
+    )
     assert not result.success
     with warehouse.connect() as con:
         assert (

@@ -22,9 +22,11 @@ from tests.conftest import ROOT, SMALL_DEMO
 pytestmark = pytest.mark.slow
 
 
-def materialise(warehouse_path, **source_settings):
+def materialise(warehouse_path, partition_key: str = SMALL_DEMO["demo_end_date"], **source_settings):
+    """Everything for one day; the first build of each table covers all history up to that day."""
     return dg.materialize(
         [raw_tables, dbt_models, *PYTHON_ASSETS],
+        partition_key=partition_key,
         resources={
             "warehouse": Warehouse(path=str(warehouse_path)),
             "raw_source": RawSource(kind="demo", **source_settings),

@@ -107,7 +107,9 @@ def warehouse(tmp_path_factory) -> Warehouse:
         days[["account_id", "as_of_date"]].assign(lifetime_value=days["mrr"] * 12),
     )
     for _ in range(2):  # the second run must replace, not add
-        result = dg.materialize(PYTHON_ASSETS, resources={"warehouse": warehouse})
+        result = dg.materialize(
+            PYTHON_ASSETS, resources={"warehouse": warehouse}, partition_key=str(DAYS[-1])
+        )
         assert result.success
     return warehouse
 

@@ -15,6 +15,7 @@ from dagster_project.defs.churn.tables import (
 )
 from dagster_project.defs.churn.training import metrics_row, training_inputs
 from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.defs.partitions import SINGLE_RUN, as_of_window, daily_partitions, python_window
 from dagster_project.warehouse.resource import Warehouse
 
 CHURN_GROUP = "churn"
@@ -29,15 +30,22 @@ DAYS_PER_BATCH = 31
     group_name=CHURN_GROUP,
     kinds={"python", "scikitlearn", "duckdb"},
     metadata={"dagster/column_schema": CHURN_MODEL_METRICS.column_schema()},
+    partitions_def=daily_partitions,
+    backfill_policy=SINGLE_RUN,
 )
 def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Train the churn model on the monthly account snapshots (intermediate.int_churn_snapshots) with a
     time split, save it as a versioned artifact beside the warehouse (models/churn-<version>.joblib),
     and record its validation metrics (AUC, average precision, Brier, top-decile precision and recall,
-    calibration) as one dated row per trained model in marts.churn_model_metrics. With too little
-    history or too few churn events it warns and falls back to segment churn rates."""
+    calibration) as one dated row per trained model in marts.churn_model_metrics. Only snapshots whose
+    label was final by the end of the run's days are used, so re-running an old day trains the model it
+    had then. With too little history or too few churn events it warns and falls back to segment churn
+    rates."""
+    _, end = as_of_window(context)
     snapshots = warehouse.query(
-        "select * from intermediate.int_churn_snapshots order by as_of_date, account_id"
+        "select * from intermediate.int_churn_snapshots where label_known_on < ? "
+        "order by as_of_date, account_id",
+        [end],
     )
     features, label, dates, segments = training_inputs(snapshots)
     model = fit_churn_model(features, label, dates, groups=segments)
@@ -55,6 +63,7 @@ def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse)
             "model_version": model.version,
             "model_kind": model.kind,
             "training_snapshots": len(snapshots),
+            "labels_known_before": str(end),
             **{
                 f"validation_{name}": "n/a" if metrics[name] is None else metrics[name]
                 for name in ("auc", "average_precision", "brier", "top_decile_precision", "top_decile_recall")
@@ -72,9 +81,8 @@ def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse)
         dg.AssetSpec(
             ["marts", "churn_predictions_history"],
             description=(
-                "Churn likelihood of every active account on every as-of date, from the latest trained "
-                "model, "
-                "with its segment's average and the ratio between them."
+                "Churn likelihood of every active account on every as-of date, from the model trained in "
+                "the same run, with its segment's average and the ratio between them."
             ),
             deps=[
                 ["marts", "churn_model_metrics"],
@@ -95,31 +103,41 @@ def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse)
             kinds={"python", "duckdb"},
             metadata={"dagster/column_schema": CHURN_PREDICTIONS.column_schema()},
         ),
-    ]
+    ],
+    partitions_def=daily_partitions,
+    backfill_policy=SINGLE_RUN,
 )
 def churn_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    """Score every account-day of the feature table with the latest trained churn model."""
+    """Score the run's account-days of the feature table with the model the run trained; rewrite today's
+    table when the run reaches the latest day."""
     model, version = _latest_model(warehouse)
-    window = warehouse.date_range(FEATURES)
+    window = python_window(context, warehouse, CHURN_PREDICTIONS_HISTORY.name, FEATURES)
     if window is None:
         raise RuntimeError(f"{FEATURES} is empty: there is no active account-day to score yet.")
-    start, end = window
     batches = []
-    for batch_start in _batch_starts(start, end):
+    for batch_start in _batch_starts(window.start, window.end):
         features = warehouse.query(
             f"select * from {FEATURES} where as_of_date >= ? and as_of_date < ? "
             "order by as_of_date, account_id",
-            [batch_start, min(batch_start + timedelta(days=DAYS_PER_BATCH), end)],
+            [batch_start, min(batch_start + timedelta(days=DAYS_PER_BATCH), window.end)],
         )
         batches.append(prediction_rows(model, features))
-    history = (
-        pd.concat(batches, ignore_index=True)
-        if batches
-        else pd.DataFrame(columns=CHURN_PREDICTIONS_HISTORY.column_names)
+    history = pd.concat(batches, ignore_index=True)
+    history_rows = warehouse.replace_dates(CHURN_PREDICTIONS_HISTORY, history, window.start, window.end)
+    context.log.info(f"churn model {version} scored {len(history):,} account-days of {window}")
+    yield dg.MaterializeResult(
+        asset_key=["marts", "churn_predictions_history"],
+        metadata={
+            "dagster/row_count": history_rows,
+            "rows_written": len(history),
+            "window": str(window),
+            "model_version": version,
+        },
     )
-    history_rows = warehouse.replace_dates(CHURN_PREDICTIONS_HISTORY, history, start, end)
-    context.log.info(f"churn model {version} scored {len(history):,} account-days from {start} to {end}")
-
+    if not window.reaches_latest:
+        context.log.info("the run ends before the latest day: marts.churn_predictions left as it was")
+        yield dg.MaterializeResult(asset_key=["marts", "churn_predictions"], metadata={"unchanged": True})
+        return
     latest = warehouse.query(
         f"select * from {FEATURES} where as_of_date = (select max(as_of_date) from {FEATURES}) "
         "order by account_id"
@@ -128,15 +146,6 @@ def churn_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse):
     labels = warehouse.query("select measure, label, unit from seeds.measure_labels")
     today["drivers"] = driver_words(model, latest, labels)
     current_rows = warehouse.write_table(CHURN_PREDICTIONS, today)
-    yield dg.MaterializeResult(
-        asset_key=["marts", "churn_predictions_history"],
-        metadata={
-            "dagster/row_count": history_rows,
-            "rows_written": len(history),
-            "window": f"[{start}, {end})",
-            "model_version": version,
-        },
-    )
     yield dg.MaterializeResult(
         asset_key=["marts", "churn_predictions"],
         metadata={

@@ -13,6 +13,9 @@ from dagster_project.defs.churn.training import feature_frame
 
 def prediction_rows(model: ChurnModel, features: pd.DataFrame) -> pd.DataFrame:
     """One history row per feature row: likelihood, its segment's average that day and the ratio."""
+    if features.empty:  # a day before the data starts: nothing to score
+        columns = ["as_of_date", "account_id", "segment", "churn_likelihood", "segment_churn_likelihood"]
+        return pd.DataFrame(columns=[*columns, "likelihood_to_segment", "model_version"])
     likelihood = model.predict_proba(feature_frame(features), groups=features["segment"])
     rows = features[["as_of_date", "account_id", "segment"]].copy()
     rows["churn_likelihood"] = likelihood

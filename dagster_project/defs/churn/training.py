@@ -15,6 +15,7 @@ NOT_FEATURES = (
     "lifecycle_stage",
     "features_as_of",
     "horizon_days",
+    "label_known_on",
     "revenue_ended_on",
     LABEL,
 )

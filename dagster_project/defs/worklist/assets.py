@@ -5,6 +5,7 @@ import pandas as pd
 from dagster_dbt import get_asset_key_for_model
 
 from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.defs.partitions import SINGLE_RUN, as_of_window, daily_partitions, python_window
 from dagster_project.defs.worklist.reasons import worklist_reasons
 from dagster_project.defs.worklist.tables import (
     CUSTOMER_SIGNALS,
@@ -65,7 +66,9 @@ def load_settings(warehouse: Warehouse) -> WorklistSettings:
             kinds={"python", "duckdb"},
             metadata={"dagster/column_schema": CUSTOMER_SIGNALS.column_schema()},
         ),
-    ]
+    ],
+    partitions_def=daily_partitions,
+    backfill_policy=SINGLE_RUN,
 )
 def customer_signals(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Classify every account-day of the churn predictions, then publish today's signals."""
@@ -80,12 +83,12 @@ def customer_signals(context: dg.AssetExecutionContext, warehouse: Warehouse):
             "every account of a segment has the same churn likelihood, so signals relative to the segment "
             "are NONE"
         )
-    window = warehouse.date_range(PREDICTIONS_HISTORY)
+    window = python_window(context, warehouse, CUSTOMER_SIGNALS_HISTORY.name, PREDICTIONS_HISTORY)
     if window is None:
         raise RuntimeError(
             f"{PREDICTIONS_HISTORY} is empty: materialise marts/churn_predictions_history first."
         )
-    start, end = window
+    start, end = window.start, window.end
     inputs = f"""(
         select predictions.as_of_date, predictions.account_id, health.segment, predictions.churn_likelihood,
                health.engagement_score, health.mrr
@@ -96,21 +99,25 @@ def customer_signals(context: dg.AssetExecutionContext, warehouse: Warehouse):
     )"""
     history = Query(signals_sql(inputs, "seeds.signal_actions", settings.signal_peer_group), [start, end])
     history_rows = warehouse.replace_dates(CUSTOMER_SIGNALS_HISTORY, history, start, end)
+    yield dg.MaterializeResult(
+        asset_key=["marts", "customer_signals_history"],
+        metadata={
+            "dagster/row_count": history_rows,
+            "window": str(window),
+            "peer_group": settings.signal_peer_group,
+            "churn_model_kind": model_kind or "none",
+        },
+    )
+    if not window.reaches_latest:
+        context.log.info("the run ends before the latest day: marts.customer_signals left as it was")
+        yield dg.MaterializeResult(asset_key=["marts", "customer_signals"], metadata={"unchanged": True})
+        return
     current_rows = warehouse.write_table(CUSTOMER_SIGNALS, Query(CURRENT_SIGNALS_SQL))
     counts = warehouse.query(
         "select signal, count(*) as accounts from marts.customer_signals group by signal order by signal"
     )
     context.log.info(
         f"signals relative to {settings.signal_peer_group}: {dict(counts.itertuples(index=False))}"
-    )
-    yield dg.MaterializeResult(
-        asset_key=["marts", "customer_signals_history"],
-        metadata={
-            "dagster/row_count": history_rows,
-            "window": f"[{start}, {end})",
-            "peer_group": settings.signal_peer_group,
-            "churn_model_kind": model_kind or "none",
-        },
     )
     yield dg.MaterializeResult(
         asset_key=["marts", "customer_signals"],
@@ -195,6 +202,8 @@ left join first_seen
     group_name=WORKLIST_GROUP,
     kinds={"python", "duckdb"},
     metadata={"dagster/column_schema": PRIORITIZED_ACCOUNTS.column_schema()},
+    partitions_def=daily_partitions,
+    backfill_policy=SINGLE_RUN,
 )
 def prioritized_accounts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Today's worklist for customer success: every active account with its lifetime value, expected future
@@ -202,7 +211,12 @@ def prioritized_accounts(context: dg.AssetExecutionContext, warehouse: Warehouse
     lifetime value, ranked overall and within each owner's book, in priority tiers from health band x value
     band (P1 save now, P2 protect and grow, P3 digital save, P4 automate; bands in
     seeds/worklist_settings.csv, tiers in seeds/priority_tiers.csv), with the recommended action and the
-    reasons in words."""
+    reasons in words. A run that ends before today's customer_health leaves it as it was."""
+    _, end = as_of_window(context)
+    today = warehouse.scalar("select max(as_of_date) from marts.customer_health")
+    if today is None or end <= today:
+        context.log.info("the run ends before the latest day: marts.prioritized_accounts left as it was")
+        return dg.MaterializeResult(metadata={"unchanged": True})
     settings = load_settings(warehouse)
     tiers = check_priority_tiers(warehouse.query("select * from seeds.priority_tiers"))
     actions = check_signal_actions(warehouse.query("select signal, action from seeds.signal_actions"))

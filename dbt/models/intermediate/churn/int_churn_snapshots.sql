@@ -60,6 +60,8 @@ final as (
     select
         snapshots.*,
         {{ horizon }} as horizon_days,
+        -- From this day on the label is final: a run whose window ends earlier must not train on it
+        cast({{ dbt.dateadd('day', horizon + grace, 'snapshots.as_of_date') }} as date) as label_known_on,
         revenue_ended.revenue_ended_on,
         case
             when revenue_ended.revenue_ended_on is not null and came_back.account_id is null then 1

@@ -5,11 +5,12 @@
 {%- set window_days = var('engagement_window_days') | int -%}
 {%- set rebuild_from = window_start(2 * window_days) | trim -%}
 {%- set rebuild_to = window_end() | trim -%}
+{#- The hook is rendered when it runs, so window_start sees is_incremental() as the model does. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where activity_date >= "
-        ~ rebuild_from ~ " and activity_date < " ~ rebuild_to ~ "{% endif %}",
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where activity_date >= {{ window_start("
+        ~ (2 * window_days) ~ ") }} and activity_date < {{ window_end() }}{% endif %}",
 ) }}
 
 -- Product events counted per account, contact, event name and day, weighted by seeds/event_weights.csv:
