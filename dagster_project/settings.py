@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+DEFAULT_PUBLISH_DIR = "data/published"
 
 
 def env_or(name: str, default: str | None = None) -> str | None:

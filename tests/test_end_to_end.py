@@ -10,11 +10,11 @@ import duckdb
 import pytest
 from dagster_dbt import DbtCliResource
 
-from dagster_project.definitions import PYTHON_ASSETS, PYTHON_TABLES
 from dagster_project.defs.dbt.assets import dbt_models
 from dagster_project.defs.dbt.project import dbt_executable, dbt_project
 from dagster_project.defs.ingestion.assets import raw_tables
 from dagster_project.defs.ingestion.resources import RawSource
+from dagster_project.defs.python_assets import PYTHON_ASSETS, PYTHON_TABLES
 from dagster_project.sources.raw_tables import RAW_TABLES
 from dagster_project.warehouse.resource import Warehouse
 from tests.conftest import ROOT, SMALL_DEMO

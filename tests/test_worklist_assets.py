@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dagster_project.definitions import PYTHON_ASSETS, PYTHON_TABLES
 from dagster_project.defs.churn.tables import CHURN_MODEL_METRICS
+from dagster_project.defs.python_assets import PYTHON_ASSETS, PYTHON_TABLES
 from dagster_project.defs.worklist.assets import CURRENT_SIGNALS_SQL
 from dagster_project.defs.worklist.tables import CUSTOMER_SIGNALS, CUSTOMER_SIGNALS_HISTORY
 from dagster_project.run import worklist_summary

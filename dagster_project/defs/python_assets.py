@@ -1,0 +1,25 @@
+"""The assets after dbt, in Python, and the published tables they write (each with its contract)."""
+
+from dagster_project.defs.churn.assets import churn_model_metrics, churn_predictions
+from dagster_project.defs.churn.tables import (
+    CHURN_MODEL_METRICS,
+    CHURN_PREDICTIONS,
+    CHURN_PREDICTIONS_HISTORY,
+)
+from dagster_project.defs.worklist.assets import customer_signals, prioritized_accounts
+from dagster_project.defs.worklist.tables import (
+    CUSTOMER_SIGNALS,
+    CUSTOMER_SIGNALS_HISTORY,
+    PRIORITIZED_ACCOUNTS,
+)
+
+# Train and score the churn model, then the signals and the worklist.
+PYTHON_ASSETS = [churn_model_metrics, churn_predictions, customer_signals, prioritized_accounts]
+PYTHON_TABLES = (
+    CHURN_MODEL_METRICS,
+    CHURN_PREDICTIONS,
+    CHURN_PREDICTIONS_HISTORY,
+    CUSTOMER_SIGNALS,
+    CUSTOMER_SIGNALS_HISTORY,
+    PRIORITIZED_ACCOUNTS,
+)

@@ -1,0 +1,98 @@
+"""The copy for BI tools: complete, swapped in atomically, never blocked by a reader, safe on failure."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import pandas as pd
+import pytest
+
+from dagster_project.publishing import publish_copy
+
+
+def make_warehouse(path, accounts: int) -> None:
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute("create schema intermediate")
+        con.execute(
+            "create table marts.customer_health as "
+            f"select 'a' || i as account_id, date '2026-06-30' as as_of_date from range({accounts}) t(i)"
+        )
+        con.execute("create table marts.mrr_daily as select i as mrr from range(3) t(i)")
+        con.execute("create table intermediate.not_published as select 1 as x")
+
+
+def test_every_published_table_is_copied_to_duckdb_and_parquet_with_a_manifest(tmp_path):
+    warehouse, folder = tmp_path / "w.duckdb", tmp_path / "published"
+    make_warehouse(warehouse, accounts=5)
+    copy = publish_copy(warehouse, folder, run_id="run-1")
+    assert copy.tables == {"customer_health": 5, "mrr_daily": 3}
+    with duckdb.connect(str(folder / "health.duckdb"), read_only=True) as con:
+        tables = con.execute("select schema_name, table_name from duckdb_tables() order by 2").fetchall()
+        assert tables == [("marts", "customer_health"), ("marts", "mrr_daily")]
+    assert len(pd.read_parquet(folder / "parquet" / "customer_health.parquet")) == 5
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["as_of_date"] == "2026-06-30" and manifest["run_id"] == "run-1"
+    assert manifest["tables"] == {"customer_health": 5, "mrr_daily": 3}
+    assert not list(folder.glob(".*tmp"))
+
+
+def test_a_reader_holding_the_old_copy_neither_blocks_nor_sees_the_new_one(tmp_path):
+    warehouse, folder = tmp_path / "w.duckdb", tmp_path / "published"
+    make_warehouse(warehouse, accounts=5)
+    publish_copy(warehouse, folder)
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import duckdb, sys
+                con = duckdb.connect({str(folder / "health.duckdb")!r}, read_only=True)
+                print(con.execute("select count(*) from marts.customer_health").fetchone()[0], flush=True)
+                sys.stdin.readline()  # hold the file open while the job publishes again
+                print(con.execute("select count(*) from marts.customer_health").fetchone()[0], flush=True)
+                """
+            ),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "5"
+        (tmp_path / "w.duckdb").unlink()
+        make_warehouse(warehouse, accounts=8)
+        publish_copy(warehouse, folder)  # must not wait for the reader
+        out, _ = reader.communicate("go\n", timeout=60)
+    finally:
+        reader.kill()
+    assert out.strip() == "5"  # the open connection still reads the copy it opened
+    with duckdb.connect(str(folder / "health.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from marts.customer_health").fetchone()[0] == 8
+
+
+def test_a_failed_publish_leaves_the_last_copy_in_place(tmp_path):
+    warehouse, folder = tmp_path / "w.duckdb", tmp_path / "published"
+    make_warehouse(warehouse, accounts=5)
+    publish_copy(warehouse, folder)
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    with pytest.raises(RuntimeError, match="no tables in schema marts: nothing to publish"):
+        publish_copy(empty, folder)
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
+    assert len(pd.read_parquet(folder / "parquet" / "customer_health.parquet")) == 5
+
+
+def test_parquet_readers_follow_one_link_and_old_versions_are_pruned(tmp_path):
+    warehouse, folder = tmp_path / "w.duckdb", tmp_path / "published"
+    make_warehouse(warehouse, accounts=5)
+    copies = [publish_copy(warehouse, folder) for _ in range(4)]
+    assert (folder / "parquet").resolve() == copies[-1].parquet_folder.resolve()
+    kept = sorted(p.name for p in folder.glob("parquet-*"))
+    assert kept == sorted(c.parquet_folder.name for c in copies[-2:])
