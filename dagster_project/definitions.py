@@ -3,6 +3,9 @@
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from dagster_project.defs.alerts.assets import alerts
+from dagster_project.defs.alerts.resources import AlertWebhook
+from dagster_project.defs.alerts.sensors import deliver_alerts, undelivered_alerts_sensor
 from dagster_project.defs.dbt.assets import dbt_models
 from dagster_project.defs.dbt.project import dbt_executable, dbt_project
 from dagster_project.defs.ingestion.assets import raw_tables
@@ -17,8 +20,9 @@ from dagster_project.warehouse.resource import Warehouse
 def build_definitions() -> dg.Definitions:
     """Assets, jobs and resources; resources read their env vars when a run starts, not here."""
     return dg.Definitions(
-        assets=[raw_tables, dbt_models, *PYTHON_ASSETS, published_copy],
-        jobs=[everything_job],
+        assets=[raw_tables, dbt_models, *PYTHON_ASSETS, alerts, published_copy],
+        jobs=[everything_job, deliver_alerts],
+        sensors=[undelivered_alerts_sensor],
         schedules=[daily_schedule],
         # DuckDB takes one writing process per file: every run executes its steps in one process.
         executor=dg.in_process_executor,
@@ -26,6 +30,7 @@ def build_definitions() -> dg.Definitions:
             "warehouse": Warehouse(),
             "raw_source": RawSource(),
             "publish_folder": PublishFolder(),
+            "alert_webhook": AlertWebhook(),
             "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
         },
     )

@@ -4,16 +4,21 @@ churn model, signals and worklist."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 from dagster_dbt import DbtCliResource
 
+from dagster_project.defs.alerts.assets import alerts
+from dagster_project.defs.alerts.resources import AlertWebhook
 from dagster_project.defs.dbt.assets import dbt_models
 from dagster_project.defs.dbt.project import dbt_executable, dbt_project
 from dagster_project.defs.ingestion.assets import raw_tables
 from dagster_project.defs.ingestion.resources import RawSource
+from dagster_project.defs.publishing.assets import published_copy
+from dagster_project.defs.publishing.resources import PublishFolder
 from dagster_project.defs.python_assets import PYTHON_ASSETS, PYTHON_TABLES
 from dagster_project.sources.raw_tables import RAW_TABLES
 from dagster_project.warehouse.resource import Warehouse
@@ -25,11 +30,13 @@ pytestmark = pytest.mark.slow
 def materialise(warehouse_path, partition_key: str = SMALL_DEMO["demo_end_date"], **source_settings):
     """Everything for one day; the first build of each table covers all history up to that day."""
     return dg.materialize(
-        [raw_tables, dbt_models, *PYTHON_ASSETS],
+        [raw_tables, dbt_models, *PYTHON_ASSETS, alerts, published_copy],
         partition_key=partition_key,
         resources={
             "warehouse": Warehouse(path=str(warehouse_path)),
             "raw_source": RawSource(kind="demo", **source_settings),
+            "publish_folder": PublishFolder(path=str(Path(warehouse_path).parent / "published")),
+            "alert_webhook": AlertWebhook(url=None),
             "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
         },
     )
@@ -243,3 +250,24 @@ def test_the_python_tables_keep_their_contract_and_cover_every_active_account(de
         account_days = con.execute("select count(*) from intermediate.int_account_health_daily").fetchone()[0]
         for table in ("churn_predictions_history", "customer_signals_history"):
             assert con.execute(f"select count(*) from marts.{table}").fetchone()[0] == account_days, table
+
+
+def test_the_published_copy_holds_every_marts_table_as_built(demo_run):
+    _, path = demo_run
+    copy = path.parent / "published" / "health.duckdb"
+    with duckdb.connect(str(path), read_only=True) as con:
+        expected = {
+            name: con.execute(f"select count(*) from marts.{name}").fetchone()[0]
+            for (name,) in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
+            ).fetchall()
+        }
+    assert {"customer_health", "prioritized_accounts", "alerts"} <= set(expected)
+    with duckdb.connect(str(copy), read_only=True) as con:
+        found = {
+            name: con.execute(f"select count(*) from marts.{name}").fetchone()[0]
+            for (name,) in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
+            ).fetchall()
+        }
+    assert found == expected

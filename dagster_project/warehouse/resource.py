@@ -120,6 +120,28 @@ class Warehouse(dg.ConfigurableResource):
             contract=table,
         )
 
+    def insert_new(self, table: str | PublishedTable, data: Rows, key: str) -> int:
+        """Insert the rows of ``data`` whose ``key`` is not in the table yet; returns how many were new.
+
+        Rows already there are left exactly as they are (e.g. an alert's delivery status).
+        """
+        name, data = _conformed(table, data)
+        before = self.scalar(f"select count(*) from {name}") if self.columns(name) else 0
+        after = self._write(
+            name,
+            data,
+            *self._create_if_missing(table),
+            f"insert into {name} by name select * from _incoming "
+            f'where "{key}" not in (select "{key}" from {name})',
+            contract=table,
+        )
+        return after - before
+
+    def execute(self, sql: str, params: list | None = None) -> None:
+        """Run one writing statement (an update, a delete) in its own transaction."""
+        with self.connect() as con:
+            con.execute(sql, params or [])
+
     def replace_dates(
         self,
         table: str | PublishedTable,

@@ -28,6 +28,7 @@ class WorklistSettings(BaseModel):
     high_value_percentile: float = Field(75.0, ge=0, le=100)
     high_value_minimum: float = Field(0.0, ge=0)
     future_value_months: int = Field(36, ge=1)
+    alert_health_drop_points: float = Field(15.0, gt=0, le=100)
 
 
 def parse_settings(rows: pd.DataFrame) -> WorklistSettings:
