@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import dagster as dg
 import pandas as pd
+from rich.console import Console
 
 from dagster_project.defs.partitions import all_days, range_tags
+from dagster_project.progress import ProgressHandler, progress_logger
 from dagster_project.settings import absolute, env_or
 from dagster_project.warehouse.resource import Warehouse
 
@@ -72,27 +75,36 @@ def main() -> int:
 
     from dagster_project.definitions import defs
 
-    job = defs.resolve_job_def("health_warehouse")
+    console = Console(highlight=False)
+    log_file = home.parent / "logs" / f"run-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    handler = ProgressHandler(console, log_file)
+    job = defs.resolve_job_def("health_warehouse").with_logger_defs({"progress": progress_logger(handler)})
     first, last = all_days()
-    print(f"Building every day from {first} to {last} in one run (a backfill of all partitions).")
-    with dg.DagsterInstance.get() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            tags=range_tags(first, last),
-            # Step-by-step progress without Dagster's debug chatter; the full log is in the UI.
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        )
+    console.print(f"Building every day from {first} to {last} in one run (a backfill of all partitions).")
+    console.print(f"Full Dagster log: {log_file}")
+    started = time.monotonic()
+    try:
+        with dg.DagsterInstance.get() as instance:
+            result = job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                tags=range_tags(first, last),
+                run_config={"loggers": {"progress": {}}},
+            )
+    finally:
+        handler.close()
     if not result.success:
-        failures = [e.message for e in result.all_events if e.is_failure]
-        print("Run failed:", *failures, sep="\n  ", file=sys.stderr)
+        console.print(f"[bold red]Run {result.run_id} failed[/] after {time.monotonic() - started:.0f}s.")
+        for step, message in handler.failures:
+            console.print(f"[red]{step}[/]: {message}")
+        console.print(f"Full log: {log_file}")
         return 1
     built = {e.asset_key for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
-    print(f"Built {len(built)} assets in run {result.run_id}.")
+    console.print(f"Built {len(built)} assets in {time.monotonic() - started:.0f}s (run {result.run_id}).")
     warehouse = Warehouse()
     print(tables_summary(warehouse))
     print(worklist_summary(warehouse))
-    print(f"Run history: {os.environ['DAGSTER_HOME']} (see it with `make dev`).")
+    print(f"Run history: {os.environ['DAGSTER_HOME']} (see it with `make dev`); log: {log_file}")
     return 0
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import date, timedelta
 
 import pandas as pd
 import pytest
 
 from dagster_project.warehouse.contract import Column, ContractError, PublishedTable
-from dagster_project.warehouse.resource import Query, Warehouse
+from dagster_project.warehouse.resource import Query, Warehouse, WarehouseBusyError
 
 
 def test_path_comes_from_the_environment_when_the_run_starts(monkeypatch, tmp_path):
@@ -121,3 +123,28 @@ def test_rows_outside_the_window_or_the_contract_change_nothing(tmp_path):
             DAILY, Query("select *, 1 as extra from marts.daily"), day, day + timedelta(days=1)
         )
     assert warehouse.query("select score from marts.daily")["score"].tolist() == [1.0]
+
+
+def test_a_warehouse_held_by_another_process_fails_clearly_and_changes_nothing(tmp_path):
+    warehouse = Warehouse(path=str(tmp_path / "w.duckdb"))
+    warehouse.write_table("marts.scores", pd.DataFrame({"score": [1]}))
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({str(warehouse.file)!r}); "
+            "print('held', flush=True); sys.stdin.readline()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(
+            WarehouseBusyError, match=r"is locked by another process: another run is writing it"
+        ):
+            warehouse.write_table("marts.scores", pd.DataFrame({"score": [2]}))
+    finally:
+        holder.communicate("done\n", timeout=30)
+    assert warehouse.query("select score from marts.scores")["score"].tolist() == [1]

@@ -7,6 +7,8 @@ from dagster_project.defs.partitions import DEPLOYMENT
 everything_job = dg.define_asset_job(
     name="health_warehouse",
     selection=dg.AssetSelection.all(),
+    # One warehouse-writing run at a time: see the run queue's tag limit in the README's Deployment notes.
+    tags={"health/writes": "warehouse"},
     description=(
         "Land the raw tables from the configured source, build the dbt models for the run's days, then "
         "train and score the churn model, the signals and the worklist. One day from the schedule, any "

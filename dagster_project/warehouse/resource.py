@@ -24,6 +24,10 @@ from dagster_project.settings import DEFAULT_WAREHOUSE, absolute, env_or
 from dagster_project.warehouse.contract import PublishedTable
 
 
+class WarehouseBusyError(RuntimeError):
+    """Another process holds the DuckDB file (one writer per file, and a writer excludes readers)."""
+
+
 @dataclass(frozen=True)
 class Query:
     """Rows to write that are computed inside the warehouse: never moved through Python."""
@@ -57,7 +61,16 @@ class Warehouse(dg.ConfigurableResource):
                 f"warehouse {file} does not exist yet: materialise the raw assets first (`make run`)"
             )
         file.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(file), read_only=read_only)
+        try:
+            con = duckdb.connect(str(file), read_only=read_only)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            raise WarehouseBusyError(
+                f"warehouse {file} is locked by another process: another run is writing it ({error}). "
+                "Nothing was changed. Wait for that run to finish and start this one again; in a "
+                "deployment the run queue's `health/writes` limit makes runs wait their turn."
+            ) from error
         try:
             yield con
         finally:

@@ -8,7 +8,7 @@ import duckdb
 from dagster_project.defs.alerts.delivery import MAX_ATTEMPTS, deliver_pending
 from dagster_project.defs.alerts.resources import AlertWebhook
 from dagster_project.defs.alerts.tables import ALERTS
-from dagster_project.warehouse.resource import Warehouse
+from dagster_project.warehouse.resource import Warehouse, WarehouseBusyError
 
 
 @dg.op
@@ -41,7 +41,7 @@ def undelivered_alerts_sensor(context: dg.SensorEvaluationContext, warehouse: Wa
                 where delivery_status in ('pending', 'failed') and attempts < ? order by alert_id""",
             [MAX_ATTEMPTS],
         )
-    except (duckdb.IOException, duckdb.CatalogException, FileNotFoundError) as error:
+    except (WarehouseBusyError, duckdb.CatalogException, FileNotFoundError) as error:
         # A run is writing the warehouse (DuckDB lets no one else open it), or nothing is built yet.
         return dg.SkipReason(f"cannot read {ALERTS.name} now: {error}")
     if pending.empty:

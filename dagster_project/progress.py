@@ -1,0 +1,77 @@
+"""What `make run` shows while it works: one line per built table and per finished step, with rows and
+seconds; the full Dagster log goes to a file."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import dagster as dg
+from rich.console import Console
+
+ROWS = ("dagster/row_count", "rows_written")
+
+
+class ProgressHandler(logging.Handler):
+    """A logging handler for Dagster's run log: every record to ``log_file``, progress to the console."""
+
+    def __init__(self, console: Console, log_file: Path) -> None:
+        super().__init__(level=logging.DEBUG)
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        self.console = console
+        self.log = log_file.open("a", encoding="utf-8")
+        self.seen: set[str] = set()
+        self.step_started: dict[str, float] = {}
+        self.last_done = time.monotonic()
+        self.failures: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.log.write(f"{time.strftime('%H:%M:%S')} {record.levelname} {record.getMessage()}\n")
+        self.log.flush()
+        event = getattr(record, "dagster_meta", {}).get("dagster_event")
+        if event is None:
+            return
+        now = time.monotonic()
+        kind = event.event_type_value
+        if kind == "STEP_START":
+            self.step_started[event.step_key] = now
+        elif kind == "ASSET_MATERIALIZATION":
+            self._built(event, now)
+        elif kind == "STEP_SUCCESS":
+            seconds = now - self.step_started.get(event.step_key, now)
+            self.console.print(f"[green]done[/] {event.step_key} [dim]({seconds:.1f}s)[/]")
+        elif kind == "STEP_FAILURE":
+            error = event.event_specific_data.error
+            message = error.message.strip() if error else "failed"
+            self.failures.append((event.step_key, message))
+            self.console.print(f"[bold red]FAILED[/] {event.step_key}: {message.splitlines()[0]}")
+
+    def _built(self, event: dg.DagsterEvent, now: float) -> None:
+        key = event.asset_key.to_user_string()
+        if key in self.seen:  # a range of days gives one event per day; one line per table is enough
+            return
+        self.seen.add(key)
+        metadata = event.event_specific_data.materialization.metadata
+        rows = next((metadata[name].value for name in ROWS if name in metadata), None)
+        shown = f"{rows:>12,} rows" if isinstance(rows, int) else " " * 17
+        self.console.print(f"  {key:<58} {shown}  [dim]{now - self.last_done:5.1f}s[/]")
+        self.last_done = now
+
+    def close(self) -> None:
+        self.log.close()
+        super().close()
+
+
+def progress_logger(handler: ProgressHandler) -> dg.LoggerDefinition:
+    """A Dagster logger that sends every record of the run to ``handler``."""
+
+    @dg.logger(description="Progress lines on the terminal, the whole log in a file.")
+    def _progress(_init_context) -> logging.Logger:
+        logger = logging.getLogger("health_warehouse.progress")
+        logger.setLevel(logging.DEBUG)
+        logger.propagate = False
+        logger.handlers = [handler]
+        return logger
+
+    return _progress
