@@ -35,7 +35,7 @@ test: $(MANIFEST)
 	$(BIN)/python -m pytest
 
 dev: $(MANIFEST)
-	mkdir -p data/dagster_home && touch data/dagster_home/dagster.yaml
+	DAGSTER_HOME=$(abspath data/dagster_home) $(BIN)/python -m dagster_project.instance
 	DAGSTER_HOME=$(abspath data/dagster_home) $(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p 3000
 
 lint: $(STAMP)

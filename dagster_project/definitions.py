@@ -14,6 +14,7 @@ from dagster_project.defs.jobs import daily_schedule, everything_job
 from dagster_project.defs.publishing.assets import published_copy
 from dagster_project.defs.publishing.resources import PublishFolder
 from dagster_project.defs.python_assets import PYTHON_ASSETS
+from dagster_project.defs.quality.checks import QUALITY_CHECKS
 from dagster_project.warehouse.resource import Warehouse
 
 
@@ -21,6 +22,7 @@ def build_definitions() -> dg.Definitions:
     """Assets, jobs and resources; resources read their env vars when a run starts, not here."""
     return dg.Definitions(
         assets=[raw_tables, dbt_models, *PYTHON_ASSETS, alerts, published_copy],
+        asset_checks=QUALITY_CHECKS,
         jobs=[everything_job, deliver_alerts],
         sensors=[undelivered_alerts_sensor],
         schedules=[daily_schedule],

@@ -42,8 +42,7 @@ class ProgressHandler(logging.Handler):
             seconds = now - self.step_started.get(event.step_key, now)
             self.console.print(f"[green]done[/] {event.step_key} [dim]({seconds:.1f}s)[/]")
         elif kind == "STEP_FAILURE":
-            error = event.event_specific_data.error
-            message = error.message.strip() if error else "failed"
+            message = user_error(event.event_specific_data.error)
             self.failures.append((event.step_key, message))
             self.console.print(f"[bold red]FAILED[/] {event.step_key}: {message.splitlines()[0]}")
 
@@ -61,6 +60,15 @@ class ProgressHandler(logging.Handler):
     def close(self) -> None:
         self.log.close()
         super().close()
+
+
+def user_error(error) -> str:
+    """The error the code raised, not Dagster's wrapper around it: ``ErrorClass: message``."""
+    if error is None:
+        return "failed"
+    while error.cause is not None:
+        error = error.cause
+    return f"{error.cls_name}: {error.message.strip().removeprefix(f'{error.cls_name}: ')}"
 
 
 def progress_logger(handler: ProgressHandler) -> dg.LoggerDefinition:

@@ -11,8 +11,8 @@ import pandas as pd
 from rich.console import Console
 
 from dagster_project.defs.partitions import all_days, range_tags
+from dagster_project.instance import prepare_home
 from dagster_project.progress import ProgressHandler, progress_logger
-from dagster_project.settings import absolute, env_or
 from dagster_project.warehouse.resource import Warehouse
 
 
@@ -68,10 +68,7 @@ def worklist_summary(warehouse: Warehouse, top: int = 10) -> str:
 
 def main() -> int:
     # Keep run history where `make dev` shows it.
-    home = absolute(env_or("DAGSTER_HOME", "data/dagster_home"))
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()  # an empty one: default local storage, without Dagster's warning
-    os.environ["DAGSTER_HOME"] = str(home)
+    home = prepare_home()
 
     from dagster_project.definitions import defs
 

@@ -20,3 +20,12 @@ def pytest_configure(config: pytest.Config) -> None:
     if not (DBT_DIR / "target" / "manifest.json").exists():
         dbt = Path(sys.executable).with_name("dbt")
         subprocess.run([str(dbt), "parse", "--quiet", "--profiles-dir", "."], cwd=DBT_DIR, check=True)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """The small demo built once for the whole session, for the tests that only read it."""
+    from tests.pipeline import materialise  # after pytest_configure has built the dbt manifest
+
+    path = tmp_path_factory.mktemp("e2e") / "warehouse.duckdb"
+    return materialise(path, **SMALL_DEMO), path

@@ -36,9 +36,32 @@ def test_every_raw_table_feeds_its_staging_model(graph):
     assert {graph.get(k).group_name for k in staging} == {"staging"}
 
 
-def test_every_asset_is_described(graph):
+def test_every_asset_is_described_grouped_owned_and_has_kinds(graph):
     for key in graph.get_all_asset_keys():
-        assert (graph.get(key).description or "").strip(), key
+        node = graph.get(key)
+        assert (node.description or "").strip(), key
+        assert node.group_name and node.group_name != "default", key
+        assert node.owners and all(o.startswith("team:") for o in node.owners), key
+        assert node.kinds, key
+
+
+def test_every_asset_after_raw_is_daily_and_backfills_in_one_run(graph):
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if key.path[0] == "raw":
+            assert node.partitions_def is None, key  # each run lands what the source has now
+            continue
+        assert isinstance(node.partitions_def, dg.DailyPartitionsDefinition), key
+        assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
+
+
+def test_the_schedule_builds_the_last_complete_day_at_six_utc():
+    schedule = defs.resolve_schedule_def("health_warehouse_schedule")
+    assert schedule.cron_schedule == "0 6 * * *"
+    assert schedule.execution_timezone == "UTC"
+    assert schedule.job_name == "health_warehouse"
+    sensor = defs.resolve_sensor_def("undelivered_alerts_sensor")
+    assert sensor.job_name == "deliver_alerts"
 
 
 def test_dbt_tests_on_sources_and_models_are_asset_checks(graph):

@@ -4,49 +4,17 @@ churn model, signals and worklist."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
-from dagster_dbt import DbtCliResource
 
-from dagster_project.defs.alerts.assets import alerts
-from dagster_project.defs.alerts.resources import AlertWebhook
-from dagster_project.defs.dbt.assets import dbt_models
-from dagster_project.defs.dbt.project import dbt_executable, dbt_project
-from dagster_project.defs.ingestion.assets import raw_tables
-from dagster_project.defs.ingestion.resources import RawSource
-from dagster_project.defs.publishing.assets import published_copy
-from dagster_project.defs.publishing.resources import PublishFolder
-from dagster_project.defs.python_assets import PYTHON_ASSETS, PYTHON_TABLES
+from dagster_project.defs.python_assets import PYTHON_TABLES
 from dagster_project.sources.raw_tables import RAW_TABLES
 from dagster_project.warehouse.resource import Warehouse
 from tests.conftest import ROOT, SMALL_DEMO
+from tests.pipeline import materialise
 
 pytestmark = pytest.mark.slow
-
-
-def materialise(warehouse_path, partition_key: str = SMALL_DEMO["demo_end_date"], **source_settings):
-    """Everything for one day; the first build of each table covers all history up to that day."""
-    return dg.materialize(
-        [raw_tables, dbt_models, *PYTHON_ASSETS, alerts, published_copy],
-        partition_key=partition_key,
-        resources={
-            "warehouse": Warehouse(path=str(warehouse_path)),
-            "raw_source": RawSource(kind="demo", **source_settings),
-            "publish_folder": PublishFolder(path=str(Path(warehouse_path).parent / "published")),
-            "alert_webhook": AlertWebhook(url=None),
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
-        },
-    )
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    path = tmp_path_factory.mktemp("e2e") / "warehouse.duckdb"
-    result = materialise(path, **SMALL_DEMO)
-    return result, path
 
 
 def counts(path) -> dict[str, int]:
@@ -65,6 +33,8 @@ def test_the_run_succeeds_with_every_check_passing(demo_run):
     assert len(evaluations) >= 60
     failed = [e.check_name for e in evaluations if not e.passed]
     assert failed == []
+    python_checks = {"reconciles_with_raw", "source_is_fresh", "colors_are_plausible", "risk_share_is_steady"}
+    assert python_checks <= {e.check_name for e in evaluations}
 
 
 def test_every_raw_and_staging_table_is_filled(demo_run):

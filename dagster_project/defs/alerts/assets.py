@@ -5,6 +5,7 @@ import dagster as dg
 from dagster_project.defs.alerts.delivery import deliver_pending, record_new_alerts
 from dagster_project.defs.alerts.resources import AlertWebhook
 from dagster_project.defs.alerts.tables import ALERTS
+from dagster_project.defs.owners import DATA_ENGINEERING
 from dagster_project.defs.partitions import SINGLE_RUN, as_of_window, daily_partitions
 from dagster_project.defs.worklist.assets import load_settings
 from dagster_project.warehouse.resource import Warehouse
@@ -14,6 +15,7 @@ from dagster_project.warehouse.resource import Warehouse
     key=["marts", "alerts"],
     deps=[["marts", "customer_signals_history"], ["marts", "customer_health_history"]],
     group_name="alerts",
+    owners=[DATA_ENGINEERING],
     kinds={"python", "duckdb", "slack"},
     metadata={"dagster/column_schema": ALERTS.column_schema()},
     partitions_def=daily_partitions,

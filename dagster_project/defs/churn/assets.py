@@ -15,6 +15,7 @@ from dagster_project.defs.churn.tables import (
 )
 from dagster_project.defs.churn.training import metrics_row, training_inputs
 from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.defs.owners import ANALYTICS
 from dagster_project.defs.partitions import SINGLE_RUN, as_of_window, daily_partitions, python_window
 from dagster_project.warehouse.resource import Warehouse
 
@@ -28,6 +29,7 @@ DAYS_PER_BATCH = 31
     key=["marts", "churn_model_metrics"],
     deps=[get_asset_key_for_model([dbt_models], "int_churn_snapshots")],
     group_name=CHURN_GROUP,
+    owners=[ANALYTICS],
     kinds={"python", "scikitlearn", "duckdb"},
     metadata={"dagster/column_schema": CHURN_MODEL_METRICS.column_schema()},
     partitions_def=daily_partitions,
@@ -89,6 +91,7 @@ def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse)
                 get_asset_key_for_model([dbt_models], "int_account_churn_features_daily"),
             ],
             group_name=CHURN_GROUP,
+            owners=[ANALYTICS],
             kinds={"python", "scikitlearn", "duckdb"},
             metadata={"dagster/column_schema": CHURN_PREDICTIONS_HISTORY.column_schema()},
         ),
@@ -100,6 +103,7 @@ def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse)
             ),
             deps=[["marts", "churn_predictions_history"]],
             group_name=CHURN_GROUP,
+            owners=[ANALYTICS],
             kinds={"python", "duckdb"},
             metadata={"dagster/column_schema": CHURN_PREDICTIONS.column_schema()},
         ),

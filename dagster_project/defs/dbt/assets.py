@@ -24,4 +24,4 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     start, end = as_of_window(context)
     window = json.dumps({"min_date": start.isoformat(), "max_date": end.isoformat()})
     with warehouse.exported_to_env():
-        yield from dbt.cli(["build", "--vars", window], context=context).stream().fetch_row_counts()
+        yield from dbt.cli(["build", "--vars", window], context=context).stream()

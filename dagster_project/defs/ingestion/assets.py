@@ -6,6 +6,7 @@ import dagster as dg
 
 from dagster_project.defs.ingestion.landing import LandingReport, ensure_raw_schema, land, stored_cursors
 from dagster_project.defs.ingestion.resources import RawSource
+from dagster_project.defs.owners import DATA_ENGINEERING
 from dagster_project.sources.raw_tables import RAW_TABLES
 from dagster_project.warehouse.resource import Warehouse
 
@@ -24,6 +25,7 @@ RAW_SPECS = [
         "(HEALTH_SOURCE: demo, files or api); bad records go to `raw.quarantine`.",
         group_name=RAW_GROUP,
         kinds={"duckdb", "python"},
+        owners=[DATA_ENGINEERING],
         metadata={
             "primary_key": table.primary_key,
             "dagster/column_schema": dg.TableSchema(

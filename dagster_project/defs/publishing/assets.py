@@ -4,6 +4,7 @@ import dagster as dg
 
 from dagster_project.defs.alerts.assets import alerts
 from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.defs.owners import DATA_ENGINEERING
 from dagster_project.defs.partitions import SINGLE_RUN, daily_partitions
 from dagster_project.defs.publishing.resources import PublishFolder
 from dagster_project.defs.python_assets import PYTHON_ASSETS
@@ -18,10 +19,28 @@ PUBLISHED_KEYS = sorted(
 )
 
 
+class PublishRefused(RuntimeError):
+    """An error-severity check failed earlier in the run: the last good copy stays published."""
+
+
+def failed_error_checks(context: dg.AssetExecutionContext) -> list[str]:
+    """``asset:check`` of every error-severity check that failed in this run so far."""
+    records = context.instance.get_records_for_run(
+        run_id=context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=100_000
+    ).records
+    failed = []
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+            failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
+    return sorted(set(failed))
+
+
 @dg.asset(
     key=["published", "bi_copy"],
     deps=PUBLISHED_KEYS,
     group_name="publishing",
+    owners=[DATA_ENGINEERING],
     kinds={"duckdb", "parquet"},
     partitions_def=daily_partitions,
     backfill_policy=SINGLE_RUN,
@@ -34,6 +53,12 @@ def published_copy(
     an atomic rename, so a reader holding the old copy is never blocked and never sees half a table;
     it runs only after every mart was built and its checks passed, and a failed run leaves the last
     copy in place."""
+    failed = failed_error_checks(context)
+    if failed:
+        raise PublishRefused(
+            f"not publishing: error-severity checks failed in this run ({', '.join(failed)}); "
+            f"the copy in {publish_folder.folder} stays as it was. Fix the data and re-run the day."
+        )
     copy = publish_copy(warehouse.file, publish_folder.folder, run_id=context.run_id)
     preview = "\n".join(
         ["| table | rows |", "| --- | ---: |", *(f"| {t} | {n:,} |" for t, n in copy.tables.items())]

@@ -5,6 +5,7 @@ import pandas as pd
 from dagster_dbt import get_asset_key_for_model
 
 from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.defs.owners import ANALYTICS
 from dagster_project.defs.partitions import SINGLE_RUN, as_of_window, daily_partitions, python_window
 from dagster_project.defs.worklist.reasons import worklist_reasons
 from dagster_project.defs.worklist.tables import (
@@ -52,6 +53,7 @@ def load_settings(warehouse: Warehouse) -> WorklistSettings:
                 _dbt("worklist_settings"),
             ],
             group_name=WORKLIST_GROUP,
+            owners=[ANALYTICS],
             kinds={"python", "duckdb"},
             metadata={"dagster/column_schema": CUSTOMER_SIGNALS_HISTORY.column_schema()},
         ),
@@ -63,6 +65,7 @@ def load_settings(warehouse: Warehouse) -> WorklistSettings:
             ),
             deps=[["marts", "customer_signals_history"], _dbt("int_accounts")],
             group_name=WORKLIST_GROUP,
+            owners=[ANALYTICS],
             kinds={"python", "duckdb"},
             metadata={"dagster/column_schema": CUSTOMER_SIGNALS.column_schema()},
         ),
@@ -200,6 +203,7 @@ left join first_seen
         _dbt("worklist_settings"),
     ],
     group_name=WORKLIST_GROUP,
+    owners=[ANALYTICS],
     kinds={"python", "duckdb"},
     metadata={"dagster/column_schema": PRIORITIZED_ACCOUNTS.column_schema()},
     partitions_def=daily_partitions,

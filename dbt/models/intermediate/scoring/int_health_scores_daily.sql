@@ -12,12 +12,15 @@ points as (
     where {{ as_of_window('as_of_date') }}
 ),
 
+-- Sums are taken in decimals: exact, so the same inputs give the same score whatever order a parallel
+-- scan adds them in (doubles differ in the last bit, and a score on a rounding boundary would flip).
+
 -- Weight of the measures that have a value: the denominator that redistributes missing weight
 present_weights as (
     select
         account_id,
         as_of_date,
-        sum(case when points is not null then weight end) as present_weight
+        sum(case when points is not null then cast(weight as decimal(18, 8)) end) as present_weight
     from points
     group by 1, 2
 ),
@@ -27,14 +30,15 @@ scores as (
         points.account_id,
         points.as_of_date,
         points.scorecard_id,
-        sum(points.weight * points.points) / nullif(present_weights.present_weight, 0) as weighted_score,
+        sum(cast(points.weight * points.points as decimal(18, 8)))
+            / nullif(present_weights.present_weight, 0) as weighted_score,
         sum(case when points.method <> 'cap' and points.measure_value is null then 1 else 0 end)
             as measures_missing,
         min(case when points.is_cap_holding then points.cap_score end) as cap_score,
         {%- for category in categories %}
-        sum(case when points.category = '{{ category }}' then points.weight * points.points end)
+        sum(case when points.category = '{{ category }}' then cast(points.weight * points.points as decimal(18, 8)) end)
             / nullif(sum(case when points.category = '{{ category }}' and points.points is not null
-                then points.weight end), 0) as {{ category }}_score{{ "," if not loop.last }}
+                then cast(points.weight as decimal(18, 8)) end), 0) as {{ category }}_score{{ "," if not loop.last }}
         {%- endfor %}
     from points
     inner join present_weights
