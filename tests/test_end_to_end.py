@@ -222,22 +222,14 @@ def test_the_python_tables_keep_their_contract_and_cover_every_active_account(de
             assert con.execute(f"select count(*) from marts.{table}").fetchone()[0] == account_days, table
 
 
+def marts_rows(path) -> dict[str, int]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
+        return {name: con.execute(f"select count(*) from marts.{name}").fetchone()[0] for (name,) in names}
+
+
 def test_the_published_copy_holds_every_marts_table_as_built(demo_run):
     _, path = demo_run
-    copy = path.parent / "published" / "health.duckdb"
-    with duckdb.connect(str(path), read_only=True) as con:
-        expected = {
-            name: con.execute(f"select count(*) from marts.{name}").fetchone()[0]
-            for (name,) in con.execute(
-                "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
-            ).fetchall()
-        }
+    expected = marts_rows(path)
     assert {"customer_health", "prioritized_accounts", "alerts"} <= set(expected)
-    with duckdb.connect(str(copy), read_only=True) as con:
-        found = {
-            name: con.execute(f"select count(*) from marts.{name}").fetchone()[0]
-            for (name,) in con.execute(
-                "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
-            ).fetchall()
-        }
-    assert found == expected
+    assert marts_rows(path.parent / "published" / "health.duckdb") == expected
