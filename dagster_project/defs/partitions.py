@@ -95,11 +95,6 @@ def python_window(
     return RunWindow(start=start, end=end, reaches_latest=end >= available[1])
 
 
-def range_tags(first: str, last: str) -> dict[str, str]:
-    """Run tags that make one run cover the days ``first`` to ``last`` (partition keys, inclusive)."""
-    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
-
-
-def all_days() -> tuple[str, str]:
-    """The first and the last partition keys: from history_start to the last complete day."""
-    return daily_partitions.get_first_partition_key(), daily_partitions.get_last_partition_key()
+def last_complete_day() -> str:
+    """The newest partition key: the day that ended last (what the schedule builds)."""
+    return daily_partitions.get_last_partition_key()
