@@ -6,6 +6,9 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -67,6 +70,26 @@ def worklist_summary(warehouse: Warehouse, top: int = 10) -> str:
     return "\n".join(lines)
 
 
+@contextmanager
+def _output_to(log_file: Path) -> Iterator[None]:
+    """Send fd 1 and 2 (this process and its children) to ``log_file`` until the block ends."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with log_file.open("a") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+
+
 def main() -> int:
     # Keep run history where `make dev` shows it.
     home = prepare_home()
@@ -75,8 +98,12 @@ def main() -> int:
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     from dagster_project.definitions import defs
 
-    console = Console(highlight=False, soft_wrap=True)
     log_file = home.parent / "logs" / f"run-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    # The terminal keeps a copy of the real stdout; everything else printed during the run (dbt's own
+    # output, Dagster's banners) goes to the log file, down to subprocesses, by redirecting the fds.
+    terminal = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+    console = Console(file=terminal, highlight=False, soft_wrap=True)
     handler = ProgressHandler(console, log_file)
     job = defs.resolve_job_def("health_warehouse").with_logger_defs({"progress": progress_logger(handler)})
     day = last_complete_day()
@@ -86,7 +113,7 @@ def main() -> int:
     console.print(f"Full Dagster log: {log_file}")
     started = time.monotonic()
     try:
-        with dg.DagsterInstance.get() as instance:
+        with _output_to(log_file), dg.DagsterInstance.get() as instance:
             result = job.execute_in_process(
                 instance=instance,
                 raise_on_error=False,
