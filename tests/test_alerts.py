@@ -179,3 +179,38 @@ def test_a_history_build_records_old_transitions_without_posting_them(warehouse,
         "h:health_drop": "historical",
     }
     assert len(httpserver.log) == 1
+
+
+def test_an_account_without_owner_reads_no_owner_and_a_missing_day_does_not_look_new(warehouse, httpserver):
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    # The second day's run never happened for s (RISK on days 1 and 3): still no transition on day 3.
+    warehouse.execute(
+        "delete from marts.customer_signals_history where account_id = 's' and as_of_date = ?", [DAYS[1]]
+    )
+    assert run_alerts(warehouse, httpserver.url_for("/hook"), partition=str(DAYS[1])).success
+    assert run_alerts(warehouse, httpserver.url_for("/hook"), partition=LAST).success
+    texts = sorted(request.get_json()["text"] for request, _ in httpserver.log)
+    assert texts == [
+        "Hub (no owner): health down 16 points in 7 days",
+        "Rio (ana): entered RISK (was OPPORTUNITY)",
+    ]
+
+
+def test_an_alert_claimed_by_another_delivery_is_left_to_it_unless_that_delivery_died(warehouse, httpserver):
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    assert run_alerts(warehouse, url=None).success
+    warehouse.execute("update marts.alerts set delivery_status = 'sending', claimed_at = now()::timestamp")
+    assert isinstance(sensor_after_restart(warehouse), dg.SkipReason)
+    url = httpserver.url_for("/hook")
+    assert deliver_alerts.execute_in_process(
+        resources={"warehouse": warehouse, "alert_webhook": AlertWebhook(url=url)}
+    ).success
+    assert len(httpserver.log) == 0
+    # Claimed an hour ago and never recorded: that delivery died, so the alert goes out now.
+    warehouse.execute("update marts.alerts set claimed_at = now()::timestamp - interval 1 hour")
+    assert isinstance(sensor_after_restart(warehouse), dg.RunRequest)
+    assert deliver_alerts.execute_in_process(
+        resources={"warehouse": warehouse, "alert_webhook": AlertWebhook(url=url)}
+    ).success
+    assert len(httpserver.log) == 1
+    assert warehouse.query("select delivery_status from marts.alerts")["delivery_status"].tolist() == ["sent"]

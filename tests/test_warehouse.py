@@ -126,7 +126,7 @@ def test_rows_outside_the_window_or_the_contract_change_nothing(tmp_path):
 
 
 def test_a_warehouse_held_by_another_process_fails_clearly_and_changes_nothing(tmp_path):
-    warehouse = Warehouse(path=str(tmp_path / "w.duckdb"))
+    warehouse = Warehouse(path=str(tmp_path / "w.duckdb"), busy_timeout_seconds=1)
     warehouse.write_table("marts.scores", pd.DataFrame({"score": [1]}))
     holder = subprocess.Popen(
         [

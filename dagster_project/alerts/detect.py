@@ -1,7 +1,7 @@
 """Which account-days start an alert: one SQL query over the daily histories, run in the warehouse.
 
 - ``entered_risk``: the signal is RISK and was something else on the account's
-  previous day (or the account had no previous day).
+  previous scored day (or the account had none in the last 31 days).
 - ``health_drop``: the health score is down ``drop_points`` or more over 7 days
   (``health_score_change_7d``) and was not on the previous day.
 
@@ -31,8 +31,10 @@ signals as (
         ) as previous_signal
     from marts.customer_signals_history as history
     cross join bounds
-    -- The day before the window, for the previous signal of its first day
-    where history.as_of_date >= bounds.start_date - interval '1 day' and history.as_of_date < bounds.end_date
+    -- Earlier days, for the previous row of the window's first day: the day before, or the last day
+    -- the account was scored if a day is missing (a failed run must not make everyone look new)
+    where history.as_of_date >= bounds.start_date - interval '{lookback} days'
+        and history.as_of_date < bounds.end_date
 ),
 
 health as (
@@ -47,7 +49,8 @@ health as (
         ) as previous_change_7d
     from marts.customer_health_history as history
     cross join bounds
-    where history.as_of_date >= bounds.start_date - interval '1 day' and history.as_of_date < bounds.end_date
+    where history.as_of_date >= bounds.start_date - interval '{lookback} days'
+        and history.as_of_date < bounds.end_date
 ),
 
 transitions as (
@@ -102,10 +105,14 @@ where transitions.as_of_date >= bounds.start_date
 """
 
 
+# How far back an account's previous row is looked for; older than that, the account counts as new.
+LOOKBACK_DAYS = 31
+
+
 def new_alerts_sql(drop_points: float) -> str:
     """`NEW_ALERTS_SQL` with the health-drop threshold (points, positive) filled in."""
     if not drop_points > 0:
         raise ValueError(
             f"the health drop that alerts must be a positive number of points, got {drop_points}"
         )
-    return NEW_ALERTS_SQL.format(drop_points=float(drop_points))
+    return NEW_ALERTS_SQL.format(drop_points=float(drop_points), lookback=LOOKBACK_DAYS)

@@ -63,6 +63,10 @@ def publish_copy(
     token = uuid.uuid4().hex[:12]
     temporary = folder / f".{DATABASE}.{token}.tmp"
     parquet = folder / f"parquet-{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{token}"
+    link = folder / PARQUET_LINK
+    new_link = folder / f".{PARQUET_LINK}.{token}.tmp"
+    if link.exists() and not link.is_symlink():
+        raise RuntimeError(f"{link} is a folder, not the link this job maintains: move it away and re-run")
     try:
         tables, as_of_date = _write_copy(warehouse, temporary, parquet, schema)
         copy = PublishedCopy(
@@ -75,11 +79,14 @@ def publish_copy(
         )
         manifest = folder / f".{MANIFEST}.{token}.tmp"
         manifest.write_text(json.dumps(_manifest(copy), indent=2) + "\n")
+        new_link.symlink_to(parquet.name, target_is_directory=True)
+        # Everything is in place: three renames, nothing left that can fail half-way in between.
         os.replace(temporary, folder / DATABASE)
-        _point_link(folder / PARQUET_LINK, parquet, token)
+        os.replace(new_link, link)
         os.replace(manifest, folder / MANIFEST)
     except BaseException:
         temporary.unlink(missing_ok=True)
+        new_link.unlink(missing_ok=True)
         (folder / f".{MANIFEST}.{token}.tmp").unlink(missing_ok=True)
         if parquet.exists() and (folder / PARQUET_LINK).resolve() != parquet.resolve():
             shutil.rmtree(parquet, ignore_errors=True)
@@ -128,14 +135,6 @@ def _manifest(copy: PublishedCopy) -> dict:
         "parquet": PARQUET_LINK,
         "tables": copy.tables,
     }
-
-
-def _point_link(link: Path, target: Path, token: str) -> None:
-    if link.exists() and not link.is_symlink():
-        raise RuntimeError(f"{link} is a folder, not the link this job maintains: move it away and re-run")
-    new_link = link.with_name(f".{link.name}.{token}.tmp")
-    new_link.symlink_to(target.name, target_is_directory=True)
-    os.replace(new_link, link)
 
 
 def _remove_old_parquet(folder: Path) -> None:

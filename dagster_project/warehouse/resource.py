@@ -19,6 +19,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import tenacity
 
 from dagster_project.settings import DEFAULT_WAREHOUSE, absolute, env_or
 from dagster_project.warehouse.contract import PublishedTable
@@ -47,6 +48,8 @@ class Warehouse(dg.ConfigurableResource):
     """
 
     path: str | None = None
+    # How long to wait for another process to let go of the file before giving up.
+    busy_timeout_seconds: float = 30.0
 
     @property
     def file(self) -> Path:
@@ -61,15 +64,23 @@ class Warehouse(dg.ConfigurableResource):
                 f"warehouse {file} does not exist yet: materialise the raw assets first (`make run`)"
             )
         file.parent.mkdir(parents=True, exist_ok=True)
+        # Another process's short read (the alert sensor's) holds the file for a moment: wait it out.
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_delay(self.busy_timeout_seconds),
+            wait=tenacity.wait_exponential(multiplier=0.1, max=2),
+            retry=tenacity.retry_if_exception(_is_lock_error),
+            reraise=True,
+        )
         try:
-            con = duckdb.connect(str(file), read_only=read_only)
+            con = retrying(duckdb.connect, str(file), read_only=read_only)
         except duckdb.IOException as error:
-            if "lock" not in str(error).lower():
+            if not _is_lock_error(error):
                 raise
             raise WarehouseBusyError(
                 f"warehouse {file} is locked by another process: another run is writing it ({error}). "
-                "Nothing was changed. Wait for that run to finish and start this one again; in a "
-                "deployment the run queue's `health/writes` limit makes runs wait their turn."
+                f"Nothing was changed (waited {self.busy_timeout_seconds:.0f}s). Wait for that run to finish "
+                "and start this one again; in a deployment the run queue's `health/writes` limit makes "
+                "runs wait their turn."
             ) from error
         try:
             yield con
@@ -150,10 +161,12 @@ class Warehouse(dg.ConfigurableResource):
         )
         return after - before
 
-    def execute(self, sql: str, params: list | None = None) -> None:
-        """Run one writing statement (an update, a delete) in its own transaction."""
+    def execute(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """Run one writing statement (an update, a delete) in its own transaction; the rows it
+        returns (``returning``), if any."""
         with self.connect() as con:
-            con.execute(sql, params or [])
+            result = con.execute(sql, params or [])
+            return result.df() if result.description else pd.DataFrame()
 
     def replace_dates(
         self,
@@ -251,6 +264,10 @@ class Warehouse(dg.ConfigurableResource):
                 os.environ.pop("HEALTH_WAREHOUSE", None)
             else:
                 os.environ["HEALTH_WAREHOUSE"] = before
+
+
+def _is_lock_error(error: BaseException) -> bool:
+    return isinstance(error, duckdb.IOException) and "lock" in str(error).lower()
 
 
 def _conformed(table: str | PublishedTable, data: Rows) -> tuple[str, Rows]:

@@ -96,3 +96,12 @@ def test_parquet_readers_follow_one_link_and_old_versions_are_pruned(tmp_path):
     assert (folder / "parquet").resolve() == copies[-1].parquet_folder.resolve()
     kept = sorted(p.name for p in folder.glob("parquet-*"))
     assert kept == sorted(c.parquet_folder.name for c in copies[-2:])
+
+
+def test_a_foreign_parquet_folder_stops_the_publish_before_anything_is_swapped(tmp_path):
+    warehouse, folder = tmp_path / "w.duckdb", tmp_path / "published"
+    make_warehouse(warehouse, accounts=5)
+    (folder / "parquet").mkdir(parents=True)
+    with pytest.raises(RuntimeError, match="is a folder, not the link this job maintains"):
+        publish_copy(warehouse, folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["parquet"]

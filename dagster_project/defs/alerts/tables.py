@@ -25,11 +25,13 @@ ALERTS = PublishedTable(
         Column(
             "delivery_status",
             "varchar",
-            "sent; pending (to be posted); failed (retried by the alert sensor); not_configured (no "
+            "sent; pending (to be posted); sending (claimed by a delivery, being posted); failed (retried "
+            "by the alert sensor); not_configured (no "
             "HEALTH_ALERT_WEBHOOK_URL when recorded); historical (older than the delivery window, never "
             "posted).",
         ),
         Column("attempts", "integer", "Delivery attempts so far (each with its own HTTP retries)."),
+        Column("claimed_at", "timestamp", "When a delivery last claimed it for posting (UTC)."),
         Column("delivered_at", "timestamp", "When the webhook accepted it (UTC)."),
         Column("last_error", "varchar", "Why the last attempt failed."),
     ),
