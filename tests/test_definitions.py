@@ -88,6 +88,7 @@ def test_models_are_grouped_by_their_layer_folder(graph):
         "mrr_daily",
         "mrr_movements",
         "segment_benchmarks",
+        "score_effectiveness",
         "churn_model_metrics",
         "churn_predictions",
         "churn_predictions_history",

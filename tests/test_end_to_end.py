@@ -233,3 +233,24 @@ def test_the_published_copy_holds_every_marts_table_as_built(demo_run):
     expected = marts_rows(path)
     assert {"customer_health", "prioritized_accounts", "alerts"} <= set(expected)
     assert marts_rows(path.parent / "published" / "health.duckdb") == expected
+
+
+def test_score_effectiveness_accounts_for_every_labelled_snapshot(demo_run):
+    _, path = demo_run
+    with duckdb.connect(str(path), read_only=True) as con:
+        snapshots, churned = con.execute(
+            "select count(*), sum(churned_within_horizon) from intermediate.int_churn_snapshots"
+        ).fetchone()
+        for dimension in ("grade", "color"):
+            rows = con.execute(
+                """select sum(account_snapshots), sum(churned), min(base_rate), max(base_rate)
+                   from marts.score_effectiveness where segment = 'all' and dimension = ?""",
+                [dimension],
+            ).fetchone()
+            assert rows[:2] == (snapshots, churned), dimension
+            assert rows[2] == rows[3] == pytest.approx(churned / snapshots), dimension
+        per_segment = con.execute(
+            "select sum(account_snapshots) from marts.score_effectiveness "
+            "where segment <> 'all' and dimension = 'grade'"
+        ).fetchone()[0]
+    assert per_segment == snapshots > 0
