@@ -12,8 +12,7 @@ import time
 import pytest
 
 from tests.conftest import DBT_DIR, ROOT, SMALL_DEMO
-from tests.pipeline import materialise
-from tests.test_daily_partitions import assert_same_tables
+from tests.pipeline import assert_same_tables, materialise
 
 pytestmark = pytest.mark.slow
 

@@ -13,16 +13,11 @@ import duckdb
 import pytest
 
 from tests.conftest import SMALL_DEMO
-from tests.pipeline import materialise
+from tests.pipeline import assert_same_tables, materialise
 
 pytestmark = pytest.mark.slow
 
 FIRST, SECOND = "2026-06-29", SMALL_DEMO["demo_end_date"]
-# Differ by design between two trainings of the same model: when, and the folder it was saved in.
-RUN_SPECIFIC = {
-    "marts.churn_model_metrics": ("trained_at", "artifact"),
-    "marts.alerts": ("recorded_at", "delivered_at"),
-}
 
 
 def build(path, day: str) -> None:
@@ -41,17 +36,6 @@ def warehouses(tmp_path_factory):
     build(rerun, SECOND)
     build(rerun, FIRST)
     return straight, rerun
-
-
-def tables(con) -> list[str]:
-    return [
-        f"{schema}.{name}"
-        for schema, name in con.execute(
-            """select table_schema, table_name from information_schema.tables
-               where table_schema in ('intermediate', 'marts') and table_type = 'BASE TABLE'
-               order by 1, 2"""
-        ).fetchall()
-    ]
 
 
 def test_the_second_day_is_added_to_the_history(warehouses):
@@ -84,32 +68,3 @@ def test_rerunning_a_day_gives_the_straight_run_tables_without_duplicates(wareho
                 f"select count(*), count(distinct (account_id, as_of_date)) from {name}"
             ).fetchone()
             assert rows == distinct, name
-
-
-def assert_same_tables(path, expected) -> None:
-    """Every intermediate and marts table of ``path`` holds exactly the rows of ``expected``'s."""
-    with duckdb.connect(str(path), read_only=True) as con:
-        con.execute(f"attach '{expected}' as expected (read_only)")
-        names = tables(con)
-        assert len(names) > 30
-        for name in names:
-            excluded = RUN_SPECIFIC.get(name, ())
-            columns = ", ".join(
-                # Doubles to 9 decimals: DuckDB's parallel sums add in varying order (1e-16 apart).
-                f'round("{c}", 9)' if t in ("DOUBLE", "FLOAT") else f'"{c}"'
-                for c, t in con.execute(
-                    """select column_name, data_type from information_schema.columns
-                       where table_catalog = current_database() and table_schema || '.' || table_name = ?
-                       order by ordinal_position""",
-                    [name],
-                ).fetchall()
-                if c not in excluded
-            )
-            differing = con.execute(
-                f"""select count(*) from (
-                        (select {columns} from {name} except all select {columns} from expected.{name})
-                        union all
-                        (select {columns} from expected.{name} except all select {columns} from {name})
-                    )"""
-            ).fetchone()[0]
-            assert differing == 0, name

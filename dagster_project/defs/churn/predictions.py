@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 
 from dagster_project.churn import ChurnModel, Driver
+from dagster_project.defs.churn.tables import CHURN_PREDICTIONS_HISTORY
 from dagster_project.defs.churn.training import feature_frame
 
 
 def prediction_rows(model: ChurnModel, features: pd.DataFrame) -> pd.DataFrame:
     """One history row per feature row: likelihood, its segment's average that day and the ratio."""
     if features.empty:  # a day before the data starts: nothing to score
-        columns = ["as_of_date", "account_id", "segment", "churn_likelihood", "segment_churn_likelihood"]
-        return pd.DataFrame(columns=[*columns, "likelihood_to_segment", "model_version"])
+        return pd.DataFrame(columns=CHURN_PREDICTIONS_HISTORY.column_names)
     likelihood = model.predict_proba(feature_frame(features), groups=features["segment"])
     rows = features[["as_of_date", "account_id", "segment"]].copy()
     rows["churn_likelihood"] = likelihood
