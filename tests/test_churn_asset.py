@@ -8,6 +8,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from dagster_project.churn import ChurnModel, LeakageError
 from dagster_project.defs.churn.assets import churn_model_metrics
@@ -35,6 +36,7 @@ def snapshot_table(rng: np.random.Generator, accounts: int = 300, months: int = 
                     "label_known_on": date(2025, 1, 1) + timedelta(days=31 * month + 120),
                     "segment": "smb" if i % 2 else "ent",
                     "lifecycle_stage": "mature",
+                    "health_score": 50.0,
                     "weighted_events_30d": usage[i],
                     "weighted_tickets_90d": tickets[i],
                     "revenue_ended_on": None,
@@ -47,7 +49,7 @@ def snapshot_table(rng: np.random.Generator, accounts: int = 300, months: int = 
 def test_training_inputs_keep_only_features():
     snapshots = snapshot_table(np.random.default_rng(1), accounts=4, months=2)
     features, label, dates, groups = training_inputs(snapshots)
-    assert list(features.columns) == ["weighted_events_30d", "weighted_tickets_90d"]
+    assert list(features.columns) == ["health_score", "weighted_events_30d", "weighted_tickets_90d"]
     assert label.tolist() == snapshots["churned_within_horizon"].tolist()
     assert groups.tolist() == ["ent", "smb", "ent", "smb"] * 2
     assert dates.nunique() == 2
@@ -74,6 +76,15 @@ def test_the_asset_trains_saves_and_records_one_row_per_model(tmp_path):
     model = ChurnModel.load(row["artifact"])
     assert model.version == row["model_version"]
     assert (tmp_path / "models" / f"churn-{model.version}.joblib").exists()
+
+    # The backtest holds exactly the validation window (the last 2 of 8 months), scored as validated.
+    backtest = warehouse.query("select * from marts.churn_backtest")
+    assert len(backtest) == row["validation_n"] == 600
+    assert backtest["as_of_date"].min() == row["validation_from"]
+    assert set(backtest["model_version"]) == {row["model_version"]}
+    assert roc_auc_score(backtest["churned_within_horizon"], backtest["churn_likelihood"]) == pytest.approx(
+        row["validation_auc"]
+    )
 
 
 def test_too_little_history_falls_back_with_a_warning_instead_of_failing(tmp_path):

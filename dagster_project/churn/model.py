@@ -103,7 +103,7 @@ log = logging.getLogger(__name__)
 ModelKind = Literal["logistic_regression", "gradient_boosting", "segment_prior"]
 
 # Bump when the saved payload or the ChurnModel fields change incompatibly.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MIN_TRAIN_POSITIVES = 20
 MIN_VALIDATION_POSITIVES = 5
 GRADIENT_BOOSTING_MARGIN = 0.005
@@ -144,6 +144,9 @@ class ChurnModel:
     regression's coefficients on standardised features (empty for the
     fallback). ``version`` is a short hash of the kind, feature names,
     parameters and training data, so identical inputs give the same version.
+    ``validation_likelihood`` holds the predictions behind ``metrics``: the
+    training-window model's likelihood for each validation row, indexed like
+    the features given to the fit (the backtest of the time split).
     """
 
     kind: ModelKind
@@ -162,6 +165,7 @@ class ChurnModel:
     estimator: Any = field(default=None, repr=False)
     explainer: Pipeline | None = field(default=None, repr=False)
     driver_features: list[str] = field(default_factory=list)
+    validation_likelihood: pd.Series | None = field(default=None, repr=False)
 
     def predict_proba(self, features: pd.DataFrame, groups: pd.Series | None = None) -> np.ndarray:
         """Probability of churn for each row of ``features``.
@@ -303,11 +307,12 @@ def fit_churn_model(
         "logistic_regression": _calibrated(_logistic(), random_state),
         "gradient_boosting": _calibrated(_boosting(random_state), random_state),
     }
-    candidate_metrics = {}
+    candidate_metrics, candidate_likelihood = {}, {}
     with _single_threaded():
         for kind, candidate in candidates.items():
             candidate.fit(x[train], y[train])
-            candidate_metrics[kind] = evaluate(y[valid], candidate.predict_proba(x[valid])[:, 1])
+            candidate_likelihood[kind] = candidate.predict_proba(x[valid])[:, 1]
+            candidate_metrics[kind] = evaluate(y[valid], candidate_likelihood[kind])
 
     lr_auc = candidate_metrics["logistic_regression"].auc
     gb_auc = candidate_metrics["gradient_boosting"].auc
@@ -335,6 +340,7 @@ def fit_churn_model(
         estimator=final,
         explainer=explainer,
         driver_features=driver_features,
+        validation_likelihood=pd.Series(candidate_likelihood[kind], index=features.index[valid]),
         **common,
     )
 
@@ -411,8 +417,10 @@ def _segment_prior(
             else np.array([train_rates.get(g, train_overall) for g in keys[is_validation]], dtype="float64")
         )
         metrics = evaluate(y[is_validation], predicted)
+        validation_likelihood = pd.Series(predicted, index=features.index[is_validation])
     else:
         metrics = evaluate(np.array([], dtype="int64"), np.array([], dtype="float64"))
+        validation_likelihood = pd.Series([], dtype="float64")
     group_rates, overall = _rates(y, keys)
     return ChurnModel(
         kind="segment_prior",
@@ -421,6 +429,7 @@ def _segment_prior(
         warnings=warnings,
         group_rates=group_rates,
         overall_rate=overall,
+        validation_likelihood=validation_likelihood,
         **{**common, "params": params},
     )
 

@@ -95,6 +95,13 @@ def python_window(
     return RunWindow(start=start, end=end, reaches_latest=end >= available[1])
 
 
+def reaches_latest_day(context: dg.AssetExecutionContext, warehouse: Warehouse, source: str) -> bool:
+    """Whether the run includes the latest day of ``source`` (or ``source`` is empty): only such a run
+    rewrites a table of today's view, so re-running an old day leaves it as the latest run left it."""
+    available = warehouse.date_range(source)
+    return available is None or as_of_window(context)[1] >= available[1]
+
+
 def last_complete_day() -> str:
     """The newest partition key: the day that ended last (what the schedule builds)."""
     return daily_partitions.get_last_partition_key()

@@ -9,14 +9,21 @@ from dagster_dbt import get_asset_key_for_model
 from dagster_project.churn import ChurnModel, fit_churn_model
 from dagster_project.defs.churn.predictions import driver_words, prediction_rows
 from dagster_project.defs.churn.tables import (
+    CHURN_BACKTEST,
     CHURN_MODEL_METRICS,
     CHURN_PREDICTIONS,
     CHURN_PREDICTIONS_HISTORY,
 )
-from dagster_project.defs.churn.training import metrics_row, training_inputs
+from dagster_project.defs.churn.training import backtest_rows, metrics_row, training_inputs
 from dagster_project.defs.dbt.assets import dbt_models
 from dagster_project.defs.owners import ANALYTICS
-from dagster_project.defs.partitions import SINGLE_RUN, as_of_window, daily_partitions, python_window
+from dagster_project.defs.partitions import (
+    SINGLE_RUN,
+    as_of_window,
+    daily_partitions,
+    python_window,
+    reaches_latest_day,
+)
 from dagster_project.warehouse.resource import Warehouse
 
 CHURN_GROUP = "churn"
@@ -25,24 +32,46 @@ FEATURES = "intermediate.int_account_churn_features_daily"
 DAYS_PER_BATCH = 31
 
 
-@dg.asset(
-    key=["marts", "churn_model_metrics"],
-    deps=[get_asset_key_for_model([dbt_models], "int_churn_snapshots")],
-    group_name=CHURN_GROUP,
-    owners=[ANALYTICS],
-    kinds={"python", "scikitlearn", "duckdb"},
-    metadata={"dagster/column_schema": CHURN_MODEL_METRICS.column_schema()},
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["marts", "churn_model_metrics"],
+            description=(
+                "One row per trained churn model: its kind, version, training snapshots and validation "
+                "metrics (AUC, average precision, Brier, top decile, calibration)."
+            ),
+            deps=[get_asset_key_for_model([dbt_models], "int_churn_snapshots")],
+            group_name=CHURN_GROUP,
+            owners=[ANALYTICS],
+            kinds={"python", "scikitlearn", "duckdb"},
+            metadata={"dagster/column_schema": CHURN_MODEL_METRICS.column_schema()},
+        ),
+        dg.AssetSpec(
+            ["marts", "churn_backtest"],
+            description=(
+                "The time split row by row: each validation snapshot with the likelihood the model trained "
+                "only on earlier snapshots gave it, and whether the account churned. score_effectiveness "
+                "measures the churn likelihood on it."
+            ),
+            deps=[["marts", "churn_model_metrics"]],
+            group_name=CHURN_GROUP,
+            owners=[ANALYTICS],
+            kinds={"python", "duckdb"},
+            metadata={"dagster/column_schema": CHURN_BACKTEST.column_schema()},
+        ),
+    ],
     partitions_def=daily_partitions,
     backfill_policy=SINGLE_RUN,
 )
-def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse):
     """Train the churn model on the monthly account snapshots (intermediate.int_churn_snapshots) with a
     time split, save it as a versioned artifact beside the warehouse (models/churn-<version>.joblib),
     and record its validation metrics (AUC, average precision, Brier, top-decile precision and recall,
-    calibration) as one dated row per trained model in marts.churn_model_metrics. Only snapshots whose
-    label was final by the end of the run's days are used, so re-running an old day trains the model it
-    had then. With too little history or too few churn events it warns and falls back to segment churn
-    rates."""
+    calibration) as one dated row per trained model in marts.churn_model_metrics, and its validation
+    predictions in marts.churn_backtest (rewritten only by a run reaching the latest day). Only snapshots
+    whose label was final by the end of the run's days are used, so re-running an old day trains the
+    model it had then. With too little history or
+    too few churn events it warns and falls back to segment churn rates."""
     _, end = as_of_window(context)
     snapshots = warehouse.query(
         "select * from intermediate.int_churn_snapshots where label_known_on < ? "
@@ -60,7 +89,8 @@ def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse)
     row = metrics_row(model, artifact=str(artifact), trained_on=len(snapshots), horizon_days=horizon)
     models = warehouse.replace_rows(CHURN_MODEL_METRICS, row, key="model_version")
     metrics = model.metrics.as_dict()
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
+        asset_key=["marts", "churn_model_metrics"],
         metadata={
             "model_version": model.version,
             "model_kind": model.kind,
@@ -74,7 +104,16 @@ def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse)
             "warnings": "; ".join(model.warnings) or "none",
             "artifact": dg.MetadataValue.path(str(artifact)),
             "dagster/row_count": models,
-        }
+        },
+    )
+    if not reaches_latest_day(context, warehouse, FEATURES):
+        context.log.info("the run ends before the latest day: marts.churn_backtest left as it was")
+        yield dg.MaterializeResult(asset_key=["marts", "churn_backtest"], metadata={"unchanged": True})
+        return
+    backtest = warehouse.write_table(CHURN_BACKTEST, backtest_rows(model, snapshots))
+    yield dg.MaterializeResult(
+        asset_key=["marts", "churn_backtest"],
+        metadata={"dagster/row_count": backtest, "model_version": model.version},
     )
 
 

@@ -94,3 +94,25 @@ CHURN_PREDICTIONS = PublishedTable(
         ),
     ),
 )
+
+CHURN_BACKTEST = PublishedTable(
+    name="marts.churn_backtest",
+    description=(
+        "The churn model's time split, row by row: each snapshot of the validation window (the latest "
+        "monthly snapshots) with the likelihood the model trained only on earlier snapshots gave it, and "
+        "what happened. Rewritten by every training."
+    ),
+    columns=(
+        Column("account_id", "varchar", "The account."),
+        Column("as_of_date", "date", "The snapshot day (first of a month)."),
+        Column("segment", "varchar", "The account's segment that day."),
+        Column("health_score", "double", "The health score that day."),
+        Column(
+            "churn_likelihood",
+            "double",
+            "Probability of churn within the horizon, from the model trained before the validation window.",
+        ),
+        Column("churned_within_horizon", "integer", "1 if the account churned within the horizon, else 0."),
+        Column("model_version", "varchar", "The model whose validation this is (marts.churn_model_metrics)."),
+    ),
+)

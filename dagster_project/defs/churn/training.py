@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dagster_project.churn import ChurnModel, check_point_in_time
+from dagster_project.defs.churn.tables import CHURN_BACKTEST
 
 LABEL = "churned_within_horizon"
 # Columns of the snapshot and feature tables that identify or describe a row but are not features.
@@ -39,6 +40,18 @@ def training_inputs(snapshots: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, p
         snapshots["as_of_date"],
         snapshots["segment"],
     )
+
+
+def backtest_rows(model: ChurnModel, snapshots: pd.DataFrame) -> pd.DataFrame:
+    """The validation window's snapshots with the likelihood behind the model's metrics (churn_backtest).
+
+    ``snapshots`` is the frame the model was fitted on: its index is the one ``validation_likelihood`` uses.
+    """
+    likelihood = model.validation_likelihood
+    if likelihood is None or likelihood.empty:
+        return pd.DataFrame(columns=CHURN_BACKTEST.column_names)
+    rows = snapshots.loc[likelihood.index, ["account_id", "as_of_date", "segment", "health_score", LABEL]]
+    return rows.assign(churn_likelihood=likelihood, model_version=model.version)[CHURN_BACKTEST.column_names]
 
 
 def metrics_row(model: ChurnModel, artifact: str, trained_on: int, horizon_days: int | None) -> pd.DataFrame:
