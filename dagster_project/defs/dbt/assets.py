@@ -1,4 +1,8 @@
-"""Every dbt model and seed as a Dagster asset; dbt tests become asset checks."""
+"""Every dbt model and seed as a Dagster asset; dbt tests become asset checks.
+
+Two steps, because some models read what the churn model wrote: `dbt_models` builds everything but the
+models tagged `after_churn_model`, and `dbt_backtest_models` builds those once the churn model is trained.
+"""
 
 import json
 
@@ -12,10 +16,12 @@ from dagster_project.warehouse.resource import Warehouse
 
 PREVIEW_ROWS = 5
 PREVIEW_COLUMNS = 6
+AFTER_CHURN_MODEL = "tag:after_churn_model"
 
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
+    exclude=AFTER_CHURN_MODEL,
     dagster_dbt_translator=HealthDbtTranslator(),
     partitions_def=daily_partitions,
     backfill_policy=SINGLE_RUN,
@@ -25,6 +31,23 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     the raw assets wrote. The run's window becomes the vars min_date and max_date, which the
     incremental models rebuild; the other models are rebuilt whole. The published tables (marts) are
     reported once dbt has finished, with their row counts and a preview."""
+    yield from _build(context, dbt, warehouse)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    select=AFTER_CHURN_MODEL,
+    dagster_dbt_translator=HealthDbtTranslator(),
+    partitions_def=daily_partitions,
+    backfill_policy=SINGLE_RUN,
+)
+def dbt_backtest_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+    """Build the dbt models that read the churn model's backtest (score_effectiveness and its inputs),
+    after the churn model was trained, and run their tests."""
+    yield from _build(context, dbt, warehouse)
+
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     start, end = as_of_window(context)
     window = json.dumps({"min_date": start.isoformat(), "max_date": end.isoformat()})
     published = []

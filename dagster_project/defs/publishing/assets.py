@@ -3,7 +3,7 @@
 import dagster as dg
 
 from dagster_project.defs.alerts.assets import alerts
-from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.defs.dbt.assets import dbt_backtest_models, dbt_models
 from dagster_project.defs.owners import DATA_ENGINEERING
 from dagster_project.defs.partitions import SINGLE_RUN, daily_partitions
 from dagster_project.defs.publishing.resources import PublishFolder
@@ -13,7 +13,7 @@ from dagster_project.warehouse.resource import Warehouse
 
 # Every published table: the dbt marts and the tables the Python assets write.
 PUBLISHED_KEYS = sorted(
-    {key for key in dbt_models.keys if key.path[0] == "marts"}
+    {key for dbt in (dbt_models, dbt_backtest_models) for key in dbt.keys if key.path[0] == "marts"}
     | {key for asset in [*PYTHON_ASSETS, alerts] for key in asset.keys},
     key=lambda key: key.to_user_string(),
 )
