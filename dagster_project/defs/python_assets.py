@@ -2,10 +2,13 @@
 
 from dagster_project.defs.churn.assets import churn_model_metrics, churn_predictions
 from dagster_project.defs.churn.tables import (
+    CHURN_BACKTEST,
     CHURN_MODEL_METRICS,
     CHURN_PREDICTIONS,
     CHURN_PREDICTIONS_HISTORY,
 )
+from dagster_project.defs.effectiveness.assets import recommended_weights
+from dagster_project.defs.effectiveness.tables import RECOMMENDED_WEIGHTS
 from dagster_project.defs.worklist.assets import customer_signals, prioritized_accounts
 from dagster_project.defs.worklist.tables import (
     CUSTOMER_SIGNALS,
@@ -13,13 +16,21 @@ from dagster_project.defs.worklist.tables import (
     PRIORITIZED_ACCOUNTS,
 )
 
-# Train and score the churn model, then the signals and the worklist.
-PYTHON_ASSETS = [churn_model_metrics, churn_predictions, customer_signals, prioritized_accounts]
+# Train and score the churn model, then the signals and the worklist; recalibrate the scorecards.
+PYTHON_ASSETS = [
+    churn_model_metrics,
+    churn_predictions,
+    customer_signals,
+    prioritized_accounts,
+    recommended_weights,
+]
 PYTHON_TABLES = (
+    CHURN_BACKTEST,
     CHURN_MODEL_METRICS,
     CHURN_PREDICTIONS,
     CHURN_PREDICTIONS_HISTORY,
     CUSTOMER_SIGNALS,
     CUSTOMER_SIGNALS_HISTORY,
     PRIORITIZED_ACCOUNTS,
+    RECOMMENDED_WEIGHTS,
 )

@@ -1,0 +1,94 @@
+"""Recalibration in the pipeline: fit each scorecard's weights on past snapshots whose outcome is known."""
+
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+
+from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.defs.effectiveness.tables import RECOMMENDED_WEIGHTS
+from dagster_project.defs.owners import ANALYTICS
+from dagster_project.defs.partitions import SINGLE_RUN, as_of_window, daily_partitions, reaches_latest_day
+from dagster_project.effectiveness import recommend_weights
+from dagster_project.warehouse.resource import Warehouse
+
+# The days the recalibration can run for: those with measure points.
+SNAPSHOTS = "intermediate.int_measure_points_daily"
+# Each measure's points on each labelled snapshot, with the outcome and any CSM override of the day.
+SNAPSHOT_POINTS = """
+select
+    points.scorecard_id,
+    points.account_id,
+    points.as_of_date,
+    points.measure,
+    points.category,
+    points.weight,
+    points.method,
+    points.points,
+    points.is_cap_holding,
+    points.cap_score,
+    case when health.override_applied then health.health_score end as override_score,
+    snapshots.churned_within_horizon as churned
+from intermediate.int_churn_snapshots as snapshots
+inner join intermediate.int_measure_points_daily as points
+    on snapshots.account_id = points.account_id
+    and snapshots.as_of_date = points.as_of_date
+inner join intermediate.int_account_health_daily as health
+    on snapshots.account_id = health.account_id
+    and snapshots.as_of_date = health.as_of_date
+where snapshots.label_known_on < ?
+order by points.scorecard_id, points.account_id, points.as_of_date, points.measure
+"""
+
+
+@dg.asset(
+    key=["marts", "recommended_weights"],
+    deps=[
+        get_asset_key_for_model([dbt_models], name)
+        for name in ("int_churn_snapshots", "int_measure_points_daily", "int_account_health_daily")
+    ],
+    group_name="effectiveness",
+    owners=[ANALYTICS],
+    kinds={"python", "scipy", "duckdb"},
+    metadata={"dagster/column_schema": RECOMMENDED_WEIGHTS.column_schema()},
+    partitions_def=daily_partitions,
+    backfill_policy=SINGLE_RUN,
+)
+def recommended_weights(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Recalibrate each scorecard: fit its measure weights against the 90-day churn of past monthly
+    snapshots (logistic regression on the measures' points, weights non-negative and summing to 1) and
+    write marts.recommended_weights with the current and recommended weight of every measure and the
+    backtest AUC of the health score with each set. A scorecard's fitted set is recommended only if it
+    raises the AUC over all snapshots, so adopting every recommendation (copy recommended_weight into
+    seeds/scorecard_measures.csv, or `make adopt-weights`) never lowers it. Rewritten only by a run
+    reaching the latest day."""
+    if not reaches_latest_day(context, warehouse, SNAPSHOTS):
+        context.log.info("the run ends before the latest day: marts.recommended_weights left as it was")
+        return dg.MaterializeResult(metadata={"unchanged": True})
+    _, end = as_of_window(context)
+    rows = warehouse.query(SNAPSHOT_POINTS, [end])
+    table = recommend_weights(rows).assign(labels_known_before=end)
+    if table.empty:
+        table = table.reindex(columns=RECOMMENDED_WEIGHTS.column_names)
+    written = warehouse.write_table(RECOMMENDED_WEIGHTS, table)
+    cards = table.drop_duplicates("scorecard_id")
+    for card in cards.itertuples():
+        context.log.info(f"scorecard {card.scorecard_id}: {card.status}")
+    changed = table[table["recommended_weight"] != table["current_weight"]]
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": written,
+            "all_current_auc": _number(cards["all_current_auc"].iloc[0] if len(cards) else None),
+            "all_recommended_auc": _number(cards["all_recommended_auc"].iloc[0] if len(cards) else None),
+            "scorecards_recommended": int((cards["status"] == "recommended").sum()),
+            "changes": dg.MetadataValue.md(
+                changed[["scorecard_id", "measure", "current_weight", "recommended_weight"]].to_markdown(
+                    index=False
+                )
+                if len(changed)
+                else "no change recommended"
+            ),
+        }
+    )
+
+
+def _number(value: float | None) -> float | str:
+    return "n/a" if value is None or value != value else float(value)
