@@ -6,7 +6,7 @@ from dagster_dbt import DbtCliResource
 from dagster_project.defs.alerts.assets import alerts
 from dagster_project.defs.alerts.resources import AlertWebhook
 from dagster_project.defs.alerts.sensors import deliver_alerts, undelivered_alerts_sensor
-from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.defs.dbt.assets import dbt_backtest_models, dbt_models
 from dagster_project.defs.dbt.project import dbt_executable, dbt_project
 from dagster_project.defs.ingestion.assets import raw_tables
 from dagster_project.defs.ingestion.resources import RawSource
@@ -15,13 +15,22 @@ from dagster_project.defs.publishing.assets import published_copy
 from dagster_project.defs.publishing.resources import PublishFolder
 from dagster_project.defs.python_assets import PYTHON_ASSETS
 from dagster_project.defs.quality.checks import QUALITY_CHECKS
+from dagster_project.defs.report.assets import health_report
 from dagster_project.warehouse.resource import Warehouse
 
 
 def build_definitions() -> dg.Definitions:
     """Assets, jobs and resources; resources read their env vars when a run starts, not here."""
     return dg.Definitions(
-        assets=[raw_tables, dbt_models, *PYTHON_ASSETS, alerts, published_copy],
+        assets=[
+            raw_tables,
+            dbt_models,
+            *PYTHON_ASSETS,
+            dbt_backtest_models,
+            alerts,
+            published_copy,
+            health_report,
+        ],
         asset_checks=QUALITY_CHECKS,
         jobs=[everything_job, deliver_alerts],
         sensors=[undelivered_alerts_sensor],
