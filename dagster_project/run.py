@@ -15,8 +15,10 @@ import pandas as pd
 from rich.console import Console
 
 from dagster_project.defs.partitions import last_complete_day
+from dagster_project.defs.publishing.resources import PublishFolder
 from dagster_project.instance import prepare_home
 from dagster_project.progress import ProgressHandler, progress_logger
+from dagster_project.report import REPORT_FILE
 from dagster_project.warehouse.resource import Warehouse
 
 
@@ -90,6 +92,44 @@ def _output_to(log_file: Path) -> Iterator[None]:
                 os.close(fd)
 
 
+def effectiveness_summary(warehouse: Warehouse) -> str:
+    """Whether the score foresaw churn on past snapshots, and what the recalibration proposes."""
+    by_grade = warehouse.query(
+        """select dimension_value as grade, churn_rate from marts.score_effectiveness
+           where segment = 'all' and dimension = 'grade' order by 1"""
+    )
+    overall = warehouse.query(
+        "select * from marts.score_effectiveness where segment = 'all' and dimension = 'overall'"
+    )
+    if overall.empty:
+        return "Does the score foresee churn? No past snapshot has a known 90-day outcome yet."
+    o = overall.iloc[0]
+    weights = warehouse.query(
+        """select count(distinct case when status = 'recommended' then scorecard_id end) as recommended,
+                  max(all_current_auc) as current_auc, max(all_recommended_auc) as recommended_auc
+           from marts.recommended_weights"""
+    ).iloc[0]
+    lines = [
+        f"Does the score foresee churn? (marts.score_effectiveness, {o.account_snapshots:,} past snapshots)",
+        "  churned within 90 days, by grade: "
+        + "  ".join(f"{r.grade} {r.churn_rate:.1%}" for r in by_grade.itertuples()),
+        f"  AUC: health score {_share(o.health_score_auc, '.2f')}, churn likelihood "
+        f"{_share(o.churn_likelihood_auc, '.2f')} (time split); churners below green 60-90 days before: "
+        f"{_share(o.share_of_churners_warned_60_90d, '.0%')}",
+    ]
+    if weights.recommended:
+        lines.append(
+            f"  recalibrated weights for {int(weights.recommended)} scorecard(s) would raise the health "
+            f"score's AUC from {weights.current_auc:.3f} to {weights.recommended_auc:.3f}: see "
+            "marts.recommended_weights, adopt with `make adopt-weights`"
+        )
+    return "\n".join(lines)
+
+
+def _share(value, spec: str) -> str:
+    return "n/a" if pd.isna(value) else format(value, spec)
+
+
 def main() -> int:
     # Keep run history where `make dev` shows it.
     home = prepare_home()
@@ -133,6 +173,8 @@ def main() -> int:
     warehouse = Warehouse()
     print(tables_summary(warehouse))
     print(worklist_summary(warehouse))
+    print(effectiveness_summary(warehouse))
+    print(f"Report: {PublishFolder().folder / REPORT_FILE} (opens offline in a browser)")
     print(f"Run history: {os.environ['DAGSTER_HOME']} (see it with `make dev`); log: {log_file}")
     return 0
 

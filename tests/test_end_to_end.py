@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from dagster_project.defs.python_assets import PYTHON_TABLES
+from dagster_project.run import effectiveness_summary
 from dagster_project.sources.raw_tables import RAW_TABLES
 from dagster_project.warehouse.resource import Warehouse
 from tests.conftest import ROOT, SMALL_DEMO
@@ -241,7 +242,7 @@ def test_score_effectiveness_accounts_for_every_labelled_snapshot(demo_run):
         snapshots, churned = con.execute(
             "select count(*), sum(churned_within_horizon) from intermediate.int_churn_snapshots"
         ).fetchone()
-        for dimension in ("grade", "color"):
+        for dimension in ("grade", "color", "overall"):
             rows = con.execute(
                 """select sum(account_snapshots), sum(churned), min(base_rate), max(base_rate)
                    from marts.score_effectiveness where segment = 'all' and dimension = ?""",
@@ -254,3 +255,14 @@ def test_score_effectiveness_accounts_for_every_labelled_snapshot(demo_run):
             "where segment <> 'all' and dimension = 'grade'"
         ).fetchone()[0]
     assert per_segment == snapshots > 0
+
+
+def test_the_run_summary_reports_the_backtest_and_the_report_is_published(demo_run):
+    _, path = demo_run
+    warehouse = Warehouse(path=str(path))
+    snapshots = warehouse.scalar("select count(*) from intermediate.int_churn_snapshots")
+    summary = effectiveness_summary(warehouse)
+    assert f"({snapshots:,} past snapshots)" in summary
+    assert "churned within 90 days, by grade: A " in summary
+    report = (path.parent / "published" / "report.html").read_text(encoding="utf-8")
+    assert report.count('class="chart"') == 6
