@@ -42,7 +42,9 @@ table.worklist td.number { text-align: right; white-space: nowrap; }
 table.worklist th.number { text-align: right; }
 table.worklist td.short { white-space: nowrap; }
 table.worklist .name { min-width: 7em; }
-table.worklist .long { min-width: 13em; }
+table.worklist .long { min-width: 16em; }
+/* Reasons are the longest text: wide enough to read as a paragraph, the table scrolls instead. */
+table.worklist .reasons { min-width: 40em; }
 footer { color: #777; font-size: 0.85em; padding: 8px 24px 24px; max-width: 1200px; margin: 0 auto; }
 """
 

@@ -52,7 +52,7 @@ select
     colours.as_of_date,
     daily.average_health_score,
     colours.color,
-    colours.accounts / daily.accounts as share
+    cast(colours.accounts as double) / daily.accounts as share
 from colours
 inner join daily on colours.as_of_date = daily.as_of_date
 order by colours.as_of_date, colours.color

@@ -43,7 +43,7 @@ COLUMNS: list[tuple[str, Callable[[pd.Series], str], str]] = [
     ("churn likelihood", lambda row: _number(".0%")(row["churn_likelihood"]), "number"),
     ("revenue at risk", lambda row: _number(",.0f")(row["revenue_at_risk"]), "number"),
     ("signal", lambda row: _text(row["signal"]), "short"),
-    ("reasons", lambda row: _text(row["reasons"]), "long"),
+    ("reasons", lambda row: _text(row["reasons"]), "reasons"),
     ("recommended action", lambda row: _text(row["recommended_action"]), "long"),
 ]
 
