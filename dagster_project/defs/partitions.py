@@ -96,8 +96,11 @@ def python_window(
 
 
 def reaches_latest_day(context: dg.AssetExecutionContext, warehouse: Warehouse, source: str) -> bool:
-    """Whether the run includes the latest day of ``source`` (or ``source`` is empty): only such a run
-    rewrites a table of today's view, so re-running an old day leaves it as the latest run left it."""
+    """Whether the run includes the latest day of ``source`` (or ``source`` is empty or missing): only
+    such a run rewrites a table of today's view, so re-running an old day leaves it as the latest run
+    left it."""
+    if not warehouse.columns(source):
+        return True
     available = warehouse.date_range(source)
     return available is None or as_of_window(context)[1] >= available[1]
 
