@@ -262,7 +262,7 @@ def test_the_run_summary_reports_the_backtest_and_the_report_is_published(demo_r
     warehouse = Warehouse(path=str(path))
     snapshots = warehouse.scalar("select count(*) from intermediate.int_churn_snapshots")
     summary = effectiveness_summary(warehouse)
-    assert f"({snapshots:,} past snapshots)" in summary
+    assert f"score_effectiveness, {snapshots:,} past snapshots)" in summary
     assert "churned within 90 days, by grade: A " in summary
     report = (path.parent / "published" / "report.html").read_text(encoding="utf-8")
     assert report.count('class="chart"') == 6
