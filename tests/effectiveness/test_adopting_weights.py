@@ -13,7 +13,7 @@ from tests.dbt_scenarios import dbt_build, project_copy, query
 from tests.pipeline import materialise
 
 # Long enough for monthly snapshots with known outcomes and enough churners to fit a scorecard.
-BACKTEST_DEMO = {"demo_accounts": 300, "demo_days": 480, "demo_seed": 11, "demo_end_date": "2026-06-30"}
+BACKTEST_DEMO = {"demo_accounts": 200, "demo_days": 420, "demo_seed": 11, "demo_end_date": "2026-06-30"}
 OVERALL_AUC = (
     "select health_score_auc from marts.score_effectiveness where segment = 'all' and dimension = 'overall'"
 )

@@ -5,6 +5,7 @@ models tagged `after_churn_model`, and `dbt_backtest_models` builds those once t
 """
 
 import json
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
@@ -52,7 +53,10 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     window = json.dumps({"min_date": start.isoformat(), "max_date": end.isoformat()})
     published = []
     with warehouse.exported_to_env():
-        for event in dbt.cli(["build", "--vars", window], context=context).stream():
+        # Both dbt steps of a run share a target folder: the second reuses the first's parse (dbt parses
+        # the whole project again whenever the vars or the warehouse path differ from the saved parse).
+        target = Path("target") / f"run-{context.run_id[:8]}"
+        for event in dbt.cli(["build", "--vars", window], context=context, target_path=target).stream():
             if _is_published(context, event):
                 published.append(event)  # dbt holds the file until it exits: described afterwards
             else:
