@@ -6,13 +6,14 @@ STAMP := $(VENV)/.installed
 # dbt and dagster must be on PATH for dagster-dbt's subprocesses.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test dev lint clean-data adopt-weights help
+.PHONY: run test dev lint bench clean-data adopt-weights help
 
 help:
 	@echo "make run    materialise the whole asset graph on the demo data into data/"
 	@echo "make test   run every test"
 	@echo "make dev    Dagster UI on http://127.0.0.1:3000"
 	@echo "make lint   ruff"
+	@echo "make bench  time the job on generated profiles (PROFILES='small medium large'), see docs/benchmarks.md"
 	@echo "make adopt-weights  copy marts.recommended_weights into seeds/scorecard_measures.csv"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -41,6 +42,11 @@ dev: $(MANIFEST)
 
 lint: $(STAMP)
 	$(BIN)/ruff check dagster_project tests
+
+# Profiles to benchmark (dagster_project/benchmark/profiles.py); results go to docs/benchmarks.md.
+PROFILES ?= small medium large
+bench: $(MANIFEST)
+	$(BIN)/python -m dagster_project.benchmark $(PROFILES)
 
 adopt-weights: $(STAMP)
 	$(BIN)/python -m dagster_project.effectiveness.adopt

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 def dbt_models_built_since(started: float) -> int:
     """Models the newest dbt invocation has finished, from its log (the warehouse itself is locked)."""
-    logs = [p for p in DBT_DIR.glob("target/dbt_models-*/dbt.log") if p.stat().st_mtime >= started]
+    logs = [p for p in DBT_DIR.glob("target/run-*/dbt.log") if p.stat().st_mtime >= started]
     if not logs:
         return 0
     return max(p.read_text(errors="replace").count(" OK created sql ") for p in logs)

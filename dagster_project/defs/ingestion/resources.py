@@ -30,6 +30,8 @@ class RawSource(dg.ConfigurableResource):
     demo_days: int | None = None  # HEALTH_DEMO_DAYS
     demo_seed: int | None = None  # HEALTH_DEMO_SEED
     demo_end_date: str | None = None  # HEALTH_DEMO_END_DATE, ISO date
+    demo_events_per_account_day: float | None = None  # HEALTH_DEMO_EVENTS_PER_ACCOUNT_DAY
+    demo_contacts_per_account: float | None = None  # HEALTH_DEMO_CONTACTS_PER_ACCOUNT
     stripe_api_base: str | None = None  # STRIPE_API_BASE
     stripe_api_key: str | None = None  # STRIPE_API_KEY
     intercom_api_base: str | None = None  # INTERCOM_API_BASE
@@ -57,6 +59,10 @@ class RawSource(dg.ConfigurableResource):
             days=self.demo_days or _int_env("HEALTH_DEMO_DAYS", 540),
             seed=self.demo_seed if self.demo_seed is not None else _int_env("HEALTH_DEMO_SEED", 42),
             end_date=_date(end, "HEALTH_DEMO_END_DATE") if end else None,
+            events_per_account_day=self.demo_events_per_account_day
+            or _number_env("HEALTH_DEMO_EVENTS_PER_ACCOUNT_DAY", 3.0),
+            contacts_per_account=self.demo_contacts_per_account
+            or _number_env("HEALTH_DEMO_CONTACTS_PER_ACCOUNT", 10.0),
         )
 
     def _files(self) -> Source:
@@ -92,6 +98,16 @@ def _int_env(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise ValueError(f"{name}={value!r} is not a whole number") from None
+
+
+def _number_env(name: str, default: float) -> float:
+    value = env_or(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a number") from None
 
 
 def _date(value: str, name: str) -> date:

@@ -1,0 +1,110 @@
+"""One benchmark run, in its own process (the parent measures its memory): generate, then the whole job.
+
+    python -m dagster_project.benchmark.job <result.json>
+
+The profile comes from the environment (HEALTH_DEMO_*, HEALTH_WAREHOUSE, ...), set by the parent.
+Writes what happened as JSON: each step's start and end (epoch seconds) and rows, dbt's own time per
+model, and the rows of each warehouse schema.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from dagster_project.benchmark.profiles import END_DATE
+from dagster_project.defs.dbt.project import dbt_project
+from dagster_project.defs.ingestion.resources import RawSource
+from dagster_project.sources.raw_tables import RAW_TABLES
+from dagster_project.warehouse.resource import Warehouse
+
+ROW_KEYS = ("dagster/row_count", "rows_written")
+
+
+def generate() -> dict:
+    """Generate every raw table in memory without landing it: the generator's own cost."""
+    started = time.time()
+    rows = {}
+    for extract in RawSource().build().extract(list(RAW_TABLES), {}):
+        rows[extract.table] = sum(batch.rows.num_rows for batch in extract.batches)
+    return {
+        "step": "generate",
+        "start": started,
+        "end": time.time(),
+        "rows": sum(rows.values()),
+        "tables": rows,
+    }
+
+
+def run_job() -> tuple[list[dict], str, bool]:
+    """The daily job for END_DATE (a first build: all history); each step's times and rows."""
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    from dagster_project.definitions import defs
+
+    instance = dg.DagsterInstance.ephemeral()
+    result = defs.resolve_job_def("health_warehouse").execute_in_process(
+        instance=instance, partition_key=END_DATE, raise_on_error=False
+    )
+    steps: dict[str, dict] = {}
+    for entry in instance.all_logs(result.run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        step = steps.setdefault(event.step_key, {"step": event.step_key, "rows": 0})
+        kind = event.event_type_value
+        if kind == "STEP_START":
+            step["start"] = entry.timestamp
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE"):
+            step["end"] = entry.timestamp
+            step["ok"] = kind == "STEP_SUCCESS"
+        elif kind == "ASSET_MATERIALIZATION":
+            metadata = event.event_specific_data.materialization.metadata
+            rows = next((metadata[k].value for k in ROW_KEYS if k in metadata), 0)
+            step["rows"] += rows if isinstance(rows, int) else 0
+    return [s for s in steps.values() if "start" in s and "end" in s], result.run_id, result.success
+
+
+def dbt_model_seconds(run_id: str) -> dict[str, float]:
+    """dbt's execution time of each model and seed in the run (both dbt steps log to one folder)."""
+    log = Path(dbt_project.project_dir) / "target" / f"run-{run_id[:8]}" / "dbt.log"
+    seconds = {}
+    for line in log.read_text().splitlines() if log.exists() else []:
+        record = json.loads(line)
+        if record.get("info", {}).get("code") != "Q012":
+            continue
+        node = record["data"]["node_info"]
+        seconds[node["node_path"]] = record["data"]["execution_time"]
+    return seconds
+
+
+def schema_rows() -> dict[str, int]:
+    with duckdb.connect(str(Warehouse().file), read_only=True) as con:
+        return dict(
+            con.execute(
+                "select schema_name, sum(estimated_size) from duckdb_tables() group by 1 order by 1"
+            ).fetchall()
+        )
+
+
+def main(result_file: str) -> int:
+    generated = generate()
+    steps, run_id, success = run_job()
+    result = {
+        "success": success,
+        "run_id": run_id,
+        "steps": [generated, *steps],
+        "dbt_models": dbt_model_seconds(run_id),
+        "schema_rows": schema_rows() if success else {},
+    }
+    Path(result_file).write_text(json.dumps(result, indent=1))
+    return 0 if success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

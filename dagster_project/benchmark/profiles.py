@@ -1,0 +1,40 @@
+"""The benchmark profiles: how many accounts, contacts and events the demo generator makes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Every profile ends on the same day, so runs are comparable from one machine or commit to the next.
+END_DATE = "2026-06-30"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One generated book: ``accounts`` accounts over ``days`` days ending on END_DATE."""
+
+    name: str
+    accounts: int
+    days: int
+    events_per_account_day: float
+    contacts_per_account: float = 10.0
+
+    def env(self) -> dict[str, str]:
+        """The demo source's settings as the environment variables the raw assets read."""
+        return {
+            "HEALTH_SOURCE": "demo",
+            "HEALTH_DEMO_ACCOUNTS": str(self.accounts),
+            "HEALTH_DEMO_DAYS": str(self.days),
+            "HEALTH_DEMO_SEED": "42",
+            "HEALTH_DEMO_END_DATE": END_DATE,
+            "HEALTH_DEMO_EVENTS_PER_ACCOUNT_DAY": str(self.events_per_account_day),
+            "HEALTH_DEMO_CONTACTS_PER_ACCOUNT": str(self.contacts_per_account),
+        }
+
+
+# Events per account-day are set so that the issue's volumes come out: about 10M events for medium and
+# 100M for large over 365 days (accounts are not all active every day, so the generated count is shown).
+PROFILES = {
+    "small": Profile("small", accounts=1_000, days=365, events_per_account_day=3.0),
+    "medium": Profile("medium", accounts=10_000, days=365, events_per_account_day=3.0),
+    "large": Profile("large", accounts=100_000, days=365, events_per_account_day=3.0),
+}
