@@ -100,52 +100,58 @@ def _size(value: float) -> str:
     return f"{value / 2**30:.2f} GiB" if value >= 2**30 else f"{value / 2**20:.0f} MiB"
 
 
-def markdown(runs: list[dict], command: str) -> str:
+def markdown(run: dict, command: str) -> str:
+    """One profile's results: when and where measured, the stages, and the event roll-up's floor."""
+    p: Profile = run["profile"]
     lines = [
+        f"### {p.name}: {p.accounts:,} accounts, {run['contacts']:,} contacts, {run['events']:,} events, "
+        f"{p.days} days",
+        "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{command}` on {machine()}.",
         "",
-        "| profile | stage | seconds | peak memory (process tree) | rows |",
-        "| --- | --- | ---: | ---: | ---: |",
+        "| stage | seconds | peak memory (process tree) | rows |",
+        "| --- | ---: | ---: | ---: |",
     ]
-    for run in runs:
-        p: Profile = run["profile"]
-        name = (
-            f"{p.name} ({p.accounts:,} accounts, {run['contacts']:,} contacts, "
-            f"{run['events']:,} events, {p.days} days)"
-        )
-        for stage in run["stages"]:
-            rows = "" if stage.rows is None else f"{stage.rows:,}"
-            lines.append(
-                f"| {name} | {stage.stage} | {stage.seconds:.1f} | {_size(stage.peak_rss_bytes)} | {rows} |"
-            )
-            name = ""
-            if stage.stage == "dbt":
-                for layer, seconds in sorted(run["dbt_layers"].items()):
-                    lines.append(f"| | dbt: {layer} (dbt's own time) | {seconds:.1f} | | |")
-        lines.append(f"| | **whole run** | **{run['wall']:.1f}** | **{_size(run['peak'])}** | |")
-    lines += [
-        "",
-        "Event roll-up (`int_contact_event_days`) against the bare-DuckDB floor (the same compiled SQL):",
-        "",
-    ]
-    lines += ["| profile | dbt | bare DuckDB | ratio | rows |", "| --- | ---: | ---: | ---: | ---: |"]
-    for run in runs:
-        floor = run["floor"]
-        ratio = f"{floor['dbt'] / floor['bare']:.2f}x" if floor["dbt"] and floor["bare"] else "n/a"
-        dbt_seconds = floor["dbt"] or 0.0
-        lines.append(
-            f"| {run['profile'].name} | {dbt_seconds:.1f} s | {floor['bare']:.1f} s | {ratio} "
-            f"| {floor['rows']:,} |"
-        )
+    for stage in run["stages"]:
+        rows = "" if stage.rows is None else f"{stage.rows:,}"
+        lines.append(f"| {stage.stage} | {stage.seconds:.1f} | {_size(stage.peak_rss_bytes)} | {rows} |")
+        if stage.stage == "dbt":
+            for layer, seconds in sorted(run["dbt_layers"].items()):
+                lines.append(
+                    f"| &nbsp;&nbsp;dbt: {layer} (dbt's own time, all threads) | {seconds:.1f} | | |"
+                )
+    lines.append(f"| **whole run** | **{run['wall']:.1f}** | **{_size(run['peak'])}** | |")
+    floor = run["floor"]
+    if floor["dbt"] and floor["bare"]:
+        lines += [
+            "",
+            f"Event roll-up (`int_contact_event_days`, {floor['rows']:,} contact-days): "
+            f"dbt {floor['dbt']:.1f} s, the same SQL in bare DuckDB {floor['bare']:.1f} s: "
+            f"**{floor['dbt'] / floor['bare']:.2f}x** the floor.",
+        ]
     return "\n".join(lines)
 
 
-def write_results(text: str, path: Path = RESULTS) -> None:
-    """Replace what lies between the markers of ``path`` (the rest is hand-written and kept)."""
+def write_results(name: str, text: str, path: Path = RESULTS) -> None:
+    """Replace profile ``name``'s block inside the results markers of ``path``, keeping the others.
+
+    Blocks stay in the order of PROFILES; a profile never measured has no block. The text outside the
+    results markers is written by hand and kept.
+    """
     current = path.read_text() if path.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
     head, _, rest = current.partition(START)
-    _, _, tail = rest.partition(END)
-    path.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+    inside, _, tail = rest.partition(END)
+    blocks = {n: _block(inside, n) for n in PROFILES}
+    blocks[name] = text
+    body = "\n\n".join(
+        f"<!-- bench:{n} -->\n{blocks[n].strip()}\n<!-- /bench:{n} -->" for n in PROFILES if blocks[n]
+    )
+    path.write_text(f"{head}{START}\n{body}\n{END}{tail}")
+
+
+def _block(inside: str, name: str) -> str:
+    _, found, rest = inside.partition(f"<!-- bench:{name} -->")
+    return rest.partition(f"<!-- /bench:{name} -->")[0] if found else ""
 
 
 def main(names: list[str]) -> int:
@@ -153,14 +159,13 @@ def main(names: list[str]) -> int:
     if unknown:
         print(f"unknown profiles {unknown}; choose from {', '.join(PROFILES)}")
         return 2
-    runs = []
+    command = "make bench" + (f" PROFILES='{' '.join(names)}'" if names else "")
     for name in names or list(PROFILES):
         print(f"benchmark {name}: {PROFILES[name]}", flush=True)
-        runs.append(run_profile(PROFILES[name]))
-        print(f"  done in {runs[-1]['wall']:.0f}s, peak {_size(runs[-1]['peak'])}", flush=True)
-    command = "make bench" + (f" PROFILES='{' '.join(names)}'" if names else "")
-    write_results(markdown(runs, command))
-    print(f"results written to {RESULTS}")
+        run = run_profile(PROFILES[name])
+        print(f"  done in {run['wall']:.0f}s, peak {_size(run['peak'])}", flush=True)
+        write_results(name, markdown(run, command))  # each profile as soon as it is measured
+        print(f"  results written to {RESULTS}", flush=True)
     return 0
 
 

@@ -41,11 +41,18 @@ def test_dbt_seconds_are_summed_by_layer_and_seeds_are_files() -> None:
     assert dbt_layers(seconds) == {"staging": 1.5, "intermediate": 2.0, "seeds": 0.25}
 
 
-def test_results_replace_only_the_marked_block(tmp_path) -> None:
+def test_a_profile_replaces_only_its_own_block(tmp_path) -> None:
     page = tmp_path / "benchmarks.md"
-    page.write_text(f"# Benchmarks\n\nhand-written\n\n{START}\nold table\n{END}\n\nafter\n")
-    write_results("new table", page)
-    assert page.read_text() == f"# Benchmarks\n\nhand-written\n\n{START}\nnew table\n{END}\n\nafter\n"
+    page.write_text(f"# Benchmarks\n\nhand-written\n\n{START}\n{END}\n\nafter\n")
+    write_results("medium", "medium v1", page)
+    write_results("small", "small v1", page)
+    write_results("medium", "medium v2", page)
+    assert page.read_text() == (
+        f"# Benchmarks\n\nhand-written\n\n{START}\n"
+        "<!-- bench:small -->\nsmall v1\n<!-- /bench:small -->\n\n"
+        "<!-- bench:medium -->\nmedium v2\n<!-- /bench:medium -->\n"
+        f"{END}\n\nafter\n"
+    )
 
 
 def test_the_sampler_sees_a_child_process_memory() -> None:
