@@ -18,19 +18,22 @@ from dagster_project.defs.quality.checks import QUALITY_CHECKS
 from dagster_project.defs.report.assets import health_report
 from dagster_project.warehouse.resource import Warehouse
 
+# Every asset of the job, in the order the data flows.
+ASSETS = [
+    raw_tables,
+    dbt_models,
+    *PYTHON_ASSETS,
+    dbt_backtest_models,
+    alerts,
+    published_copy,
+    health_report,
+]
+
 
 def build_definitions() -> dg.Definitions:
     """Assets, jobs and resources; resources read their env vars when a run starts, not here."""
     return dg.Definitions(
-        assets=[
-            raw_tables,
-            dbt_models,
-            *PYTHON_ASSETS,
-            dbt_backtest_models,
-            alerts,
-            published_copy,
-            health_report,
-        ],
+        assets=ASSETS,
         asset_checks=QUALITY_CHECKS,
         jobs=[everything_job, deliver_alerts],
         sensors=[undelivered_alerts_sensor],

@@ -9,17 +9,12 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
 
-from dagster_project.defs.alerts.assets import alerts
+from dagster_project.definitions import ASSETS
 from dagster_project.defs.alerts.resources import AlertWebhook
-from dagster_project.defs.dbt.assets import dbt_backtest_models, dbt_models
 from dagster_project.defs.dbt.project import dbt_executable, dbt_project
-from dagster_project.defs.ingestion.assets import raw_tables
 from dagster_project.defs.ingestion.resources import RawSource
-from dagster_project.defs.publishing.assets import published_copy
 from dagster_project.defs.publishing.resources import PublishFolder
-from dagster_project.defs.python_assets import PYTHON_ASSETS
 from dagster_project.defs.quality.checks import QUALITY_CHECKS
-from dagster_project.defs.report.assets import health_report
 from dagster_project.warehouse.resource import Warehouse
 from tests.conftest import SMALL_DEMO
 
@@ -27,16 +22,7 @@ from tests.conftest import SMALL_DEMO
 def materialise(warehouse_path, partition_key: str = SMALL_DEMO["demo_end_date"], **source_settings):
     """Everything for one day; the first build of each table covers all history up to that day."""
     return dg.materialize(
-        [
-            raw_tables,
-            dbt_models,
-            *PYTHON_ASSETS,
-            dbt_backtest_models,
-            alerts,
-            published_copy,
-            health_report,
-            *QUALITY_CHECKS,
-        ],
+        [*ASSETS, *QUALITY_CHECKS],
         partition_key=partition_key,
         resources={
             "warehouse": Warehouse(path=str(warehouse_path)),

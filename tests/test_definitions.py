@@ -161,3 +161,11 @@ def test_demo_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("HEALTH_DEMO_END_DATE", "30/06/2026")
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         RawSource().build()
+    monkeypatch.setenv("HEALTH_DEMO_END_DATE", "2026-06-30")
+    monkeypatch.setenv("HEALTH_DEMO_EVENTS_PER_ACCOUNT_DAY", "many")
+    with pytest.raises(ValueError, match="HEALTH_DEMO_EVENTS_PER_ACCOUNT_DAY='many' is not a number"):
+        RawSource().build()
+    monkeypatch.setenv("HEALTH_DEMO_EVENTS_PER_ACCOUNT_DAY", "2.5")
+    monkeypatch.setenv("HEALTH_DEMO_CONTACTS_PER_ACCOUNT", "4")
+    source = RawSource().build()
+    assert (source.accounts, source.events_per_account_day, source.contacts_per_account) == (50, 2.5, 4.0)

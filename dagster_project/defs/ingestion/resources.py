@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 import dagster as dg
 
@@ -14,6 +16,7 @@ from dagster_project.sources.extract import Source
 from dagster_project.sources.files import FilesSource
 
 SOURCES = ("demo", "files", "api")
+T = TypeVar("T")
 
 
 class RawSource(dg.ConfigurableResource):
@@ -91,23 +94,21 @@ class RawSource(dg.ConfigurableResource):
 
 
 def _int_env(name: str, default: int) -> int:
-    value = env_or(name)
-    if value is None:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"{name}={value!r} is not a whole number") from None
+    return _parsed_env(name, default, int, "a whole number")
 
 
 def _number_env(name: str, default: float) -> float:
+    return _parsed_env(name, default, float, "a number")
+
+
+def _parsed_env(name: str, default: T, parse: Callable[[str], T], what: str) -> T:
     value = env_or(name)
     if value is None:
         return default
     try:
-        return float(value)
+        return parse(value)
     except ValueError:
-        raise ValueError(f"{name}={value!r} is not a number") from None
+        raise ValueError(f"{name}={value!r} is not {what}") from None
 
 
 def _date(value: str, name: str) -> date:
