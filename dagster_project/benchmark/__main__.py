@@ -17,12 +17,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import psutil
 
 from dagster_project.benchmark.measure import dbt_layers, run_sampled, summarise
 from dagster_project.benchmark.profiles import PROFILES, Profile
 from dagster_project.defs.dbt.project import dbt_project
+from dagster_project.warehouse.resource import Warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "docs" / "benchmarks.md"
@@ -69,7 +69,7 @@ def event_rollup_floor(warehouse: Path, result: dict) -> dict:
         / ROLLUP
     )
     sql = compiled.read_text()
-    with duckdb.connect(str(warehouse)) as con:
+    with Warehouse(path=str(warehouse)).connect() as con:
         started = time.perf_counter()
         rows = con.execute(f"create temp table floor_rollup as {sql}; select count(*) from floor_rollup")
         rows = rows.fetchone()[0]
@@ -78,22 +78,18 @@ def event_rollup_floor(warehouse: Path, result: dict) -> dict:
 
 
 def machine() -> str:
-    cpu = (
-        next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")
-            ),
-            platform.processor() or "unknown CPU",
-        )
-        if Path("/proc/cpuinfo").exists()
-        else platform.processor()
-    )
     memory = psutil.virtual_memory().total / 2**30
     return (
-        f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB memory, {platform.system()} {platform.release()}"
+        f"{os.cpu_count()} cores ({_cpu_model()}), {memory:.0f} GiB memory, "
+        f"{platform.system()} {platform.release()}"
     )
+
+
+def _cpu_model() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
+    names = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    return names[0] if names else platform.processor() or "unknown CPU"
 
 
 def _size(value: float) -> str:

@@ -16,7 +16,6 @@ import warnings
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from dagster_project.benchmark.profiles import END_DATE
 from dagster_project.defs.dbt.project import dbt_project
@@ -84,12 +83,10 @@ def dbt_model_seconds(run_id: str) -> dict[str, float]:
 
 
 def schema_rows() -> dict[str, int]:
-    with duckdb.connect(str(Warehouse().file), read_only=True) as con:
-        return dict(
-            con.execute(
-                "select schema_name, sum(estimated_size) from duckdb_tables() group by 1 order by 1"
-            ).fetchall()
-        )
+    sizes = Warehouse().query(
+        "select schema_name, sum(estimated_size) as table_rows from duckdb_tables() group by 1 order by 1"
+    )
+    return {row.schema_name: int(row.table_rows) for row in sizes.itertuples()}
 
 
 def main(result_file: str) -> int:

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dagster_project.settings import DEFAULT_WAREHOUSE, absolute, env_or
+from dagster_project.warehouse.resource import Warehouse, WarehouseBusyError
 
 SEED = Path(__file__).resolve().parents[2] / "seeds" / "scorecard_measures.csv"
 
@@ -53,14 +53,16 @@ def adopt_weights(recommended: pd.DataFrame, seed: Path = SEED) -> int:
 
 
 def main() -> int:
-    warehouse = absolute(env_or("HEALTH_WAREHOUSE", DEFAULT_WAREHOUSE))
+    warehouse = Warehouse()
     try:
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            recommended = con.execute(
-                "select scorecard_id, measure, recommended_weight from marts.recommended_weights"
-            ).df()
-    except (duckdb.IOException, duckdb.CatalogException) as error:
-        print(f"cannot read marts.recommended_weights from {warehouse}: {error}. Run `make run` first.")
+        recommended = warehouse.query(
+            "select scorecard_id, measure, recommended_weight from marts.recommended_weights"
+        )
+    except (FileNotFoundError, WarehouseBusyError) as error:
+        print(f"cannot read marts.recommended_weights: {error}")
+        return 1
+    except duckdb.CatalogException:
+        print(f"{warehouse.file} has no marts.recommended_weights yet: run `make run` first.")
         return 1
     changed = adopt_weights(recommended)
     print(f"{SEED}: {changed} weights changed. Review with `git diff seeds/`, then `make run`.")

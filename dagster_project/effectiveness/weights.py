@@ -157,7 +157,8 @@ def recommend_weights(rows: pd.DataFrame) -> pd.DataFrame:
 
     ``rows`` as described in the module docstring. One row per (scorecard, measure), cap measures included.
     """
-    scorecards = [Scorecard.from_rows(str(sid), group) for sid, group in rows.groupby("scorecard_id")]
+    groups = {str(sid): group for sid, group in rows.groupby("scorecard_id")}
+    scorecards = [Scorecard.from_rows(sid, group) for sid, group in groups.items()]
     fitted, reasons = {}, {}
     for card in scorecards:
         churned = int(card.churned.sum())
@@ -195,8 +196,7 @@ def recommend_weights(rows: pd.DataFrame) -> pd.DataFrame:
         current_auc = churn_auc(card.churned, card.scores(card.current))
         recommended_auc = churn_auc(card.churned, card.scores(chosen[card.scorecard_id]))
         by_measure = dict(zip(card.measures, chosen[card.scorecard_id], strict=True))
-        card_rows = rows[rows["scorecard_id"] == card.scorecard_id]
-        for measure in card_rows.drop_duplicates("measure").itertuples():
+        for measure in groups[card.scorecard_id].drop_duplicates("measure").itertuples():
             out.append(
                 {
                     "scorecard_id": card.scorecard_id,
@@ -217,10 +217,8 @@ def recommend_weights(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _pooled_auc(scorecards: list[Scorecard], weights: dict[str, np.ndarray]) -> float | None:
-    churned = np.concatenate([card.churned for card in scorecards]) if scorecards else np.array([], "int64")
-    health = (
-        np.concatenate([card.scores(weights[card.scorecard_id]) for card in scorecards])
-        if scorecards
-        else np.array([])
-    )
+    if not scorecards:
+        return None
+    churned = np.concatenate([card.churned for card in scorecards])
+    health = np.concatenate([card.scores(weights[card.scorecard_id]) for card in scorecards])
     return churn_auc(churned, health)

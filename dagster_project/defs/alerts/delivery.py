@@ -42,7 +42,7 @@ def record_new_alerts(
                    cast(null as timestamp) as delivered_at,
                    cast(null as varchar) as last_error
             from ({new_alerts_sql(drop_points)}) as detected""",
-        [_utc_now(), oldest_posted, start, end],
+        [utc_now(), oldest_posted, start, end],
     )
     return warehouse.insert_new(ALERTS, detected, key="alert_id")
 
@@ -57,7 +57,7 @@ def deliver_pending(warehouse: Warehouse, url: str | None) -> Delivery:
     """
     if not url or not warehouse.columns(ALERTS.name):
         return Delivery(sent=0, failed=0, errors=[])
-    now = _utc_now()
+    now = utc_now()
     claimed = warehouse.execute(
         f"""update {ALERTS.name} set delivery_status = 'sending', claimed_at = ?
             where {DELIVERABLE}
@@ -82,11 +82,12 @@ def deliver_pending(warehouse: Warehouse, url: str | None) -> Delivery:
         warehouse.execute(
             f"""update {ALERTS.name} set delivery_status = 'sent', attempts = attempts + 1,
                 delivered_at = ?, last_error = null where alert_id = ?""",
-            [_utc_now(), alert["alert_id"]],
+            [utc_now(), alert["alert_id"]],
         )
         sent += 1
     return Delivery(sent=sent, failed=len(errors), errors=errors)
 
 
-def _utc_now() -> datetime:
+def utc_now() -> datetime:
+    """Now in UTC as a naive timestamp, as the alerts table stores it."""
     return datetime.now(UTC).replace(tzinfo=None)

@@ -1,12 +1,11 @@
 """The alert sensor: retries posts that failed, in a run of their own, once per set of attempts."""
 
 import hashlib
-from datetime import UTC, datetime
 
 import dagster as dg
 import duckdb
 
-from dagster_project.defs.alerts.delivery import DELIVERABLE, STALE_CLAIM, deliver_pending
+from dagster_project.defs.alerts.delivery import DELIVERABLE, STALE_CLAIM, deliver_pending, utc_now
 from dagster_project.defs.alerts.resources import AlertWebhook
 from dagster_project.defs.alerts.tables import ALERTS
 from dagster_project.warehouse.resource import Warehouse, WarehouseBusyError
@@ -39,7 +38,7 @@ def undelivered_alerts_sensor(context: dg.SensorEvaluationContext, warehouse: Wa
     try:
         pending = warehouse.query(
             f"select alert_id, attempts from {ALERTS.name} where {DELIVERABLE} order by alert_id",
-            [datetime.now(UTC).replace(tzinfo=None) - STALE_CLAIM],
+            [utc_now() - STALE_CLAIM],
         )
     except (WarehouseBusyError, duckdb.CatalogException, FileNotFoundError) as error:
         # A run is writing the warehouse (DuckDB lets no one else open it), or nothing is built yet.

@@ -70,8 +70,8 @@ def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse)
     calibration) as one dated row per trained model in marts.churn_model_metrics, and its validation
     predictions in marts.churn_backtest (rewritten only by a run reaching the latest day). Only snapshots
     whose label was final by the end of the run's days are used, so re-running an old day trains the
-    model it had then. With too little history or
-    too few churn events it warns and falls back to segment churn rates."""
+    model it had then. With too little history or too few churn events it warns and falls back to
+    segment churn rates."""
     _, end = as_of_window(context)
     snapshots = warehouse.query(
         "select * from intermediate.int_churn_snapshots where label_known_on < ? "
