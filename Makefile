@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # dbt and dagster must be on PATH for dagster-dbt's subprocesses.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test dev lint bench clean-data adopt-weights help
+.PHONY: run test dev lint bench bench-history clean-data adopt-weights help
 
 help:
 	@echo "make run    materialise the whole asset graph on the demo data into data/"
@@ -14,6 +14,7 @@ help:
 	@echo "make dev    Dagster UI on http://127.0.0.1:3000"
 	@echo "make lint   ruff"
 	@echo "make bench  time the job on generated profiles (PROFILES='small medium large'), see docs/benchmarks.md"
+	@echo "make bench-history  the next day's run after 90, 180 and 365 days of history (HISTORY_PROFILES=medium)"
 	@echo "make adopt-weights  copy marts.recommended_weights into seeds/scorecard_measures.csv"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -26,8 +27,10 @@ $(STAMP): pyproject.toml constraints.txt
 MANIFEST := dbt/target/manifest.json
 DBT_FILES := $(shell find dbt/dbt_project.yml dbt/profiles.yml dbt/models dbt/macros dbt/tests seeds -type f 2>/dev/null)
 
+# Parsed with the warehouse path the job will use, so the job's dbt runs start from this parse.
 $(MANIFEST): $(STAMP) $(DBT_FILES)
-	cd dbt && ../$(BIN)/dbt parse --quiet --profiles-dir .
+	cd dbt && HEALTH_WAREHOUSE=$(abspath $(or $(HEALTH_WAREHOUSE),data/warehouse.duckdb)) \
+		../$(BIN)/dbt parse --quiet --profiles-dir .
 	touch $(MANIFEST)
 
 run: $(MANIFEST)
@@ -47,6 +50,12 @@ lint: $(STAMP)
 PROFILES ?= small medium large
 bench: $(MANIFEST)
 	$(BIN)/python -m dagster_project.benchmark $(PROFILES)
+
+# The next day's run after each history length: does the daily run grow with history?
+HISTORY_PROFILES ?= medium
+HISTORY ?= 90 180 365
+bench-history: $(MANIFEST)
+	$(BIN)/python -m dagster_project.benchmark $(HISTORY_PROFILES) --history $(HISTORY)
 
 adopt-weights: $(STAMP)
 	$(BIN)/python -m dagster_project.effectiveness.adopt

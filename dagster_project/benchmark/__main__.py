@@ -19,41 +19,63 @@ from pathlib import Path
 
 import psutil
 
-from dagster_project.benchmark.measure import dbt_layers, run_sampled, summarise
+from dagster_project.benchmark.measure import STAGES, StageResult, dbt_layers, run_sampled, summarise
 from dagster_project.benchmark.profiles import PROFILES, Profile
 from dagster_project.defs.dbt.project import dbt_project
 from dagster_project.warehouse.resource import Warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "docs" / "benchmarks.md"
+# The results blocks, in page order: each profile, then its next-day runs after growing histories.
+BLOCKS = (*PROFILES, *(f"history-{name}" for name in PROFILES))
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 ROLLUP = "intermediate/engagement/int_contact_event_days.sql"
 
 
-def run_profile(profile: Profile) -> dict:
+def run_profile(profile: Profile, floor: bool = True) -> dict:
+    """Build ``profile`` from nothing (all history up to its end date), then run the next day on top."""
     folder = ROOT / "data" / "bench" / profile.name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
+    # The source holds one more day than the first build reads: the next run appends exactly that day
+    # to the same history (the generator draws a different book for a different span).
+    source = profile.next_day()
+    build = _run_job(source, folder, "build", profile.end_date, with_generate=True)
+    daily = _run_job(source, folder, "daily", source.end_date)
+    result = {
+        "profile": profile,
+        **build,
+        "events": build["tables"].get("intercom_events", 0),
+        "contacts": build["tables"].get("intercom_contacts", 0),
+        "daily": daily,
+    }
+    if floor:
+        result["floor"] = event_rollup_floor(folder / "warehouse.duckdb", build["result"])
+    return result
+
+
+def _run_job(profile: Profile, folder: Path, name: str, day: str, with_generate: bool = False) -> dict:
+    """One run of the job for ``day`` in a child process whose process tree's memory is sampled."""
     env = {
         **os.environ,
         **profile.env(),
         "HEALTH_WAREHOUSE": str(folder / "warehouse.duckdb"),
         "HEALTH_PUBLISH_DIR": str(folder / "published"),
     }
-    result_file = folder / "result.json"
+    result_file = folder / f"{name}.json"
+    command = [sys.executable, "-m", "dagster_project.benchmark.job", str(result_file), day]
     started = time.time()
-    _, samples = run_sampled([sys.executable, "-m", "dagster_project.benchmark.job", str(result_file)], env)
+    _, samples = run_sampled([*command, *(["--generate"] if with_generate else [])], env)
     wall = time.time() - started
     result = json.loads(result_file.read_text())
+    tables = result["steps"][0].get("tables", {}) if with_generate else {}
     return {
-        "profile": profile,
         "wall": wall,
         "peak": max((rss for _, rss in samples), default=0),
         "stages": summarise(result["steps"], samples),
         "dbt_layers": dbt_layers(result["dbt_models"]),
-        "events": result["steps"][0]["tables"].get("intercom_events", 0),
-        "contacts": result["steps"][0]["tables"].get("intercom_contacts", 0),
-        "floor": event_rollup_floor(folder / "warehouse.duckdb", result),
+        "tables": tables,
+        "result": result,
     }
 
 
@@ -97,7 +119,8 @@ def _size(value: float) -> str:
 
 
 def markdown(run: dict, command: str) -> str:
-    """One profile's results: when and where measured, the stages, and the event roll-up's floor."""
+    """One profile's results: when and where measured, the first build and the next day by stage, and
+    the event roll-up's floor."""
     p: Profile = run["profile"]
     lines = [
         f"### {p.name}: {p.accounts:,} accounts, {run['contacts']:,} contacts, {run['events']:,} events, "
@@ -105,18 +128,23 @@ def markdown(run: dict, command: str) -> str:
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{command}` on {machine()}.",
         "",
-        "| stage | seconds | peak memory (process tree) | rows |",
-        "| --- | ---: | ---: | ---: |",
+        "| stage | first build: seconds | peak memory | rows | next day: seconds | peak memory | rows |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+    daily = {stage.stage: stage for stage in run["daily"]["stages"]}
     for stage in run["stages"]:
-        rows = "" if stage.rows is None else f"{stage.rows:,}"
-        lines.append(f"| {stage.stage} | {stage.seconds:.1f} | {_size(stage.peak_rss_bytes)} | {rows} |")
+        lines.append(f"| {stage.stage} | {_stage_cells(stage)} | {_stage_cells(daily.get(stage.stage))} |")
         if stage.stage == "dbt":
+            daily_layers = run["daily"]["dbt_layers"]
             for layer, seconds in sorted(run["dbt_layers"].items()):
                 lines.append(
-                    f"| &nbsp;&nbsp;dbt: {layer} (dbt's own time, all threads) | {seconds:.1f} | | |"
+                    f"| &nbsp;&nbsp;dbt: {layer} (dbt's own time, all threads) | {seconds:.1f} | | "
+                    f"| {daily_layers.get(layer, 0.0):.1f} | | |"
                 )
-    lines.append(f"| **whole run** | **{run['wall']:.1f}** | **{_size(run['peak'])}** | |")
+    lines.append(
+        f"| **whole run** | **{run['wall']:.1f}** | **{_size(run['peak'])}** | "
+        f"| **{run['daily']['wall']:.1f}** | **{_size(run['daily']['peak'])}** | |"
+    )
     floor = run["floor"]
     if floor["dbt"] and floor["bare"]:
         lines += [
@@ -128,19 +156,51 @@ def markdown(run: dict, command: str) -> str:
     return "\n".join(lines)
 
 
+def history_markdown(profile: Profile, runs: list[dict], command: str) -> str:
+    """The next day's run on ``profile`` after histories of different lengths: does it grow?"""
+    stages = [stage for stage, _ in STAGES if stage != "generate"]
+    lines = [
+        f"### next day on {profile.name} ({profile.accounts:,} accounts) after growing histories",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{command}` on {machine()}.",
+        "",
+        "| history | events | first build: s | next day: s | next day: peak | "
+        + " | ".join(f"{stage}: s" for stage in stages)
+        + " |",
+        "| ---: | ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in stages) + " |",
+    ]
+    for run in runs:
+        daily = {stage.stage: stage.seconds for stage in run["daily"]["stages"]}
+        lines.append(
+            f"| {run['profile'].days} days | {run['events']:,} | {run['wall']:.1f} | "
+            f"{run['daily']['wall']:.1f} | {_size(run['daily']['peak'])} | "
+            + " | ".join(f"{daily.get(stage, 0.0):.1f}" for stage in stages)
+            + " |"
+        )
+    return "\n".join(lines)
+
+
+def _stage_cells(stage: StageResult | None) -> str:
+    if stage is None:
+        return " | | "
+    rows = "" if stage.rows is None else f"{stage.rows:,}"
+    return f"{stage.seconds:.1f} | {_size(stage.peak_rss_bytes)} | {rows}"
+
+
 def write_results(name: str, text: str, path: Path = RESULTS) -> None:
     """Replace profile ``name``'s block inside the results markers of ``path``, keeping the others.
 
-    Blocks stay in the order of PROFILES; a profile never measured has no block. The text outside the
+    Blocks stay in the order of BLOCKS (the profiles, then their history series); one never measured
+    has no block. The text outside the
     results markers is written by hand and kept.
     """
     current = path.read_text() if path.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
     head, _, rest = current.partition(START)
     inside, _, tail = rest.partition(END)
-    blocks = {n: _block(inside, n) for n in PROFILES}
+    blocks = {n: _block(inside, n) for n in BLOCKS}
     blocks[name] = text
     body = "\n\n".join(
-        f"<!-- bench:{n} -->\n{blocks[n].strip()}\n<!-- /bench:{n} -->" for n in PROFILES if blocks[n]
+        f"<!-- bench:{n} -->\n{blocks[n].strip()}\n<!-- /bench:{n} -->" for n in BLOCKS if blocks[n]
     )
     path.write_text(f"{head}{START}\n{body}\n{END}{tail}")
 
@@ -150,17 +210,39 @@ def _block(inside: str, name: str) -> str:
     return rest.partition(f"<!-- /bench:{name} -->")[0] if found else ""
 
 
-def main(names: list[str]) -> int:
+def main(args: list[str]) -> int:
+    histories = [int(a) for a in args[args.index("--history") + 1 :]] if "--history" in args else []
+    names = args[: args.index("--history")] if "--history" in args else args
     unknown = [n for n in names if n not in PROFILES]
     if unknown:
         print(f"unknown profiles {unknown}; choose from {', '.join(PROFILES)}")
         return 2
     command = "make bench" + (f" PROFILES='{' '.join(names)}'" if names else "")
+    if histories:
+        days = " ".join(map(str, histories))
+        command = f"make bench-history HISTORY_PROFILES='{' '.join(names)}' HISTORY='{days}'"
     for name in names or list(PROFILES):
-        print(f"benchmark {name}: {PROFILES[name]}", flush=True)
-        run = run_profile(PROFILES[name])
-        print(f"  done in {run['wall']:.0f}s, peak {_size(run['peak'])}", flush=True)
-        write_results(name, markdown(run, command))  # each profile as soon as it is measured
+        profile = PROFILES[name]
+        if histories:
+            runs = []
+            for days in histories:
+                print(f"benchmark {name} with {days} days of history, then the next day", flush=True)
+                # The profile's own history is its full measurement too: no need to build it twice.
+                own = days == profile.days
+                runs.append(run_profile(profile.with_history(days), floor=own))
+                print(f"  next day in {runs[-1]['daily']['wall']:.0f}s", flush=True)
+                if own:
+                    write_results(name, markdown(runs[-1], command))
+            write_results(f"history-{name}", history_markdown(profile, runs, command))
+        else:
+            print(f"benchmark {name}: {profile}", flush=True)
+            run = run_profile(profile)
+            print(
+                f"  built in {run['wall']:.0f}s (peak {_size(run['peak'])}), next day in "
+                f"{run['daily']['wall']:.0f}s (peak {_size(run['daily']['peak'])})",
+                flush=True,
+            )
+            write_results(name, markdown(run, command))  # each profile as soon as it is measured
         print(f"  results written to {RESULTS}", flush=True)
     return 0
 

@@ -1,10 +1,12 @@
-"""One benchmark run, in its own process (the parent measures its memory): generate, then the whole job.
+"""One benchmark run, in its own process (the parent measures its memory).
 
-    python -m dagster_project.benchmark.job <result.json>
+    python -m dagster_project.benchmark.job <result.json> <day> [--generate]
 
-The profile comes from the environment (HEALTH_DEMO_*, HEALTH_WAREHOUSE, ...), set by the parent.
-Writes what happened as JSON: each step's start and end (epoch seconds) and rows, dbt's own time per
-model, and the rows of each warehouse schema.
+Runs the daily job for ``day`` on the warehouse of the environment: a first build when the warehouse is
+empty, the next day's incremental run when it holds the days before. ``--generate`` first times the
+demo generator alone. The profile comes from the environment (HEALTH_DEMO_*, HEALTH_WAREHOUSE, ...), set
+by the parent. Writes what happened as JSON: each step's start and end (epoch seconds) and rows, dbt's
+own time per model, and the rows of each warehouse schema.
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.benchmark.profiles import END_DATE
 from dagster_project.defs.dbt.project import dbt_project
 from dagster_project.defs.ingestion.resources import RawSource
 from dagster_project.sources.raw_tables import RAW_TABLES
 from dagster_project.warehouse.resource import Warehouse
 
-ROW_KEYS = ("dagster/row_count", "rows_written")
+# Rows the step wrote where it says so (a daily run writes a day), else the table's rows.
+ROW_KEYS = ("rows_written", "dagster/row_count")
 
 
 def generate() -> dict:
@@ -41,14 +43,14 @@ def generate() -> dict:
     }
 
 
-def run_job() -> tuple[list[dict], str, bool]:
-    """The daily job for END_DATE (a first build: all history); each step's times and rows."""
+def run_job(day: str) -> tuple[list[dict], str, bool]:
+    """The daily job for ``day``; each step's times and rows."""
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     from dagster_project.definitions import defs
 
     instance = dg.DagsterInstance.ephemeral()
     result = defs.resolve_job_def("health_warehouse").execute_in_process(
-        instance=instance, partition_key=END_DATE, raise_on_error=False
+        instance=instance, partition_key=day, raise_on_error=False
     )
     steps: dict[str, dict] = {}
     for entry in instance.all_logs(result.run_id):
@@ -89,13 +91,13 @@ def schema_rows() -> dict[str, int]:
     return {row.schema_name: int(row.table_rows) for row in sizes.itertuples()}
 
 
-def main(result_file: str) -> int:
-    generated = generate()
-    steps, run_id, success = run_job()
+def main(result_file: str, day: str, with_generate: bool) -> int:
+    generated = [generate()] if with_generate else []
+    steps, run_id, success = run_job(day)
     result = {
         "success": success,
         "run_id": run_id,
-        "steps": [generated, *steps],
+        "steps": [*generated, *steps],
         "dbt_models": dbt_model_seconds(run_id),
         "schema_rows": schema_rows() if success else {},
     }
@@ -104,4 +106,4 @@ def main(result_file: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(sys.argv[1], sys.argv[2], "--generate" in sys.argv[3:]))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 # Every profile ends on the same day, so runs are comparable from one machine or commit to the next.
 END_DATE = "2026-06-30"
@@ -17,6 +18,16 @@ class Profile:
     days: int
     events_per_account_day: float
     contacts_per_account: float = 10.0
+    end_date: str = END_DATE
+
+    def next_day(self) -> Profile:
+        """The same book one day later: the history plus one new day, for the daily incremental run."""
+        end = date.fromisoformat(self.end_date) + timedelta(days=1)
+        return replace(self, days=self.days + 1, end_date=end.isoformat())
+
+    def with_history(self, days: int) -> Profile:
+        """The same book with ``days`` days of history up to the same end date."""
+        return replace(self, days=days)
 
     def env(self) -> dict[str, str]:
         """The demo source's settings as the environment variables the raw assets read."""
@@ -25,7 +36,7 @@ class Profile:
             "HEALTH_DEMO_ACCOUNTS": str(self.accounts),
             "HEALTH_DEMO_DAYS": str(self.days),
             "HEALTH_DEMO_SEED": "42",
-            "HEALTH_DEMO_END_DATE": END_DATE,
+            "HEALTH_DEMO_END_DATE": self.end_date,
             "HEALTH_DEMO_EVENTS_PER_ACCOUNT_DAY": str(self.events_per_account_day),
             "HEALTH_DEMO_CONTACTS_PER_ACCOUNT": str(self.contacts_per_account),
         }
