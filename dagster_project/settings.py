@@ -8,6 +8,8 @@ value is needed, falling back to the documented default.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
@@ -23,3 +25,18 @@ def env_or(name: str, default: str | None = None) -> str | None:
 def absolute(path: str | os.PathLike[str]) -> Path:
     """Resolve a path relative to the current directory (the repository root under `make`)."""
     return Path(path).expanduser().resolve()
+
+
+@contextmanager
+def exported(variables: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the subprocesses started inside the block (dbt); restored after."""
+    before = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

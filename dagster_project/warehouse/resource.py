@@ -8,7 +8,6 @@ leaving the file free for dbt, which runs in its own process.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import tenacity
 
-from dagster_project.settings import DEFAULT_WAREHOUSE, absolute, env_or
+from dagster_project.settings import DEFAULT_WAREHOUSE, absolute, env_or, exported
 from dagster_project.warehouse.contract import PublishedTable
 
 
@@ -50,6 +49,9 @@ class Warehouse(dg.ConfigurableResource):
     path: str | None = None
     # How long to wait for another process to let go of the file before giving up.
     busy_timeout_seconds: float = 30.0
+    # Most memory DuckDB may use before spilling to disk ("4GB", "50%"); HEALTH_DUCKDB_MEMORY_LIMIT,
+    # the same setting dbt's profile reads.
+    memory_limit: str | None = None
 
     @property
     def file(self) -> Path:
@@ -72,7 +74,8 @@ class Warehouse(dg.ConfigurableResource):
             reraise=True,
         )
         try:
-            con = retrying(duckdb.connect, str(file), read_only=read_only)
+            config = {"memory_limit": self.memory_limit or env_or("HEALTH_DUCKDB_MEMORY_LIMIT", "80%")}
+            con = retrying(duckdb.connect, str(file), read_only=read_only, config=config)
         except duckdb.IOException as error:
             if not _is_lock_error(error):
                 raise
@@ -255,15 +258,8 @@ class Warehouse(dg.ConfigurableResource):
         dbt reads the path from its profile, which reads the variable; it runs in
         ``dbt/``, so a relative path would land elsewhere. Restored afterwards.
         """
-        before = os.environ.get("HEALTH_WAREHOUSE")
-        os.environ["HEALTH_WAREHOUSE"] = str(self.file)
-        try:
+        with exported({"HEALTH_WAREHOUSE": str(self.file)}):
             yield
-        finally:
-            if before is None:
-                os.environ.pop("HEALTH_WAREHOUSE", None)
-            else:
-                os.environ["HEALTH_WAREHOUSE"] = before
 
 
 def _is_lock_error(error: BaseException) -> bool:

@@ -1,4 +1,4 @@
-{#- The as-of dates this run builds: the half-open window [min_date, max_date) from the vars.
+{#- The as-of dates this run builds: the half-open window [min_date, max_date).
     Half open so that consecutive windows never build a boundary day twice. -#}
 {% macro as_of_window(column) -%}
     {{ column }} >= {{ window_start() }}
@@ -13,7 +13,7 @@
     {%- if not this or not is_incremental() -%}
         cast('1900-01-01' as date)
     {%- else -%}
-        {%- set min_date = "cast('" ~ var('min_date') ~ "' as date)" -%}
+        {%- set min_date = "cast('" ~ window_bound('min_date') ~ "' as date)" -%}
         {%- if days_before -%}
             cast({{ dbt.dateadd('day', -days_before, min_date) }} as date)
         {%- else -%}
@@ -24,5 +24,23 @@
 
 {#- The day after the window (exclusive end). -#}
 {% macro window_end() -%}
-    cast('{{ var("max_date") }}' as date)
+    cast('{{ window_bound("max_date") }}' as date)
+{%- endmacro %}
+
+{#- A bound of the window: HEALTH_DBT_MIN_DATE / HEALTH_DBT_MAX_DATE when set (the Dagster job sets
+    them), else the var (`dbt build --vars '{min_date: ..., max_date: ...}'` by hand). The environment is
+    read only when a model runs, never while dbt parses: a window passed as --vars changes every day and
+    would make dbt parse the whole project again on every run. -#}
+{% macro window_bound(name) -%}
+    {%- set value = var(name) -%}
+    {%- if execute -%}
+        {%- set value = env_var('HEALTH_DBT_' ~ (name | upper), value) -%}
+    {%- endif -%}
+    {{- return(value) -}}
+{%- endmacro %}
+
+{#- The run's window itself, whether or not the model being compiled is incremental (data tests). -#}
+{% macro as_of_window_of_run(column) -%}
+    {{ column }} >= cast('{{ window_bound("min_date") }}' as date)
+    and {{ column }} < {{ window_end() }}
 {%- endmacro %}

@@ -5,6 +5,8 @@ models tagged `after_churn_model`, and `dbt_backtest_models` builds those once t
 """
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -13,11 +15,13 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_project.defs.dbt.project import dbt_project
 from dagster_project.defs.dbt.translator import HealthDbtTranslator
 from dagster_project.defs.partitions import SINGLE_RUN, as_of_window, daily_partitions
+from dagster_project.settings import exported
 from dagster_project.warehouse.resource import Warehouse
 
 PREVIEW_ROWS = 5
 PREVIEW_COLUMNS = 6
 AFTER_CHURN_MODEL = "tag:after_churn_model"
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 @dbt_assets(
@@ -29,8 +33,8 @@ AFTER_CHURN_MODEL = "tag:after_churn_model"
 )
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     """Build the selected dbt models and seeds for the run's days and run their tests, in the warehouse
-    the raw assets wrote. The run's window becomes the vars min_date and max_date, which the
-    incremental models rebuild; the other models are rebuilt whole. The published tables (marts) are
+    the raw assets wrote. The run's window [min_date, max_date) is what the incremental models rebuild;
+    the other models are rebuilt whole. The published tables (marts) are
     reported once dbt has finished, with their row counts and a preview."""
     yield from _build(context, dbt, warehouse)
 
@@ -50,19 +54,53 @@ def dbt_backtest_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
 
 def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     start, end = as_of_window(context)
-    window = json.dumps({"min_date": start.isoformat(), "max_date": end.isoformat()})
+    # The window goes through the environment, read when a model runs (macros/as_of_window.sql): as
+    # --vars it would change dbt's parse state every day, and dbt would parse the whole project again.
+    window = {
+        "HEALTH_DBT_MIN_DATE": start.isoformat(),
+        "HEALTH_DBT_MAX_DATE": end.isoformat(),
+        "HEALTH_DBT_TEST_WINDOW": "window" if _window_models_built(warehouse) else "all",
+    }
     published = []
-    with warehouse.exported_to_env():
-        # Both dbt steps of a run share a target folder: the second reuses the first's parse (dbt parses
-        # the whole project again whenever the vars or the warehouse path differ from the saved parse).
+    with warehouse.exported_to_env(), exported(window):
+        # Both dbt steps of a run share a target folder, seeded with the last saved parse.
         target = Path("target") / f"run-{context.run_id[:8]}"
-        for event in dbt.cli(["build", "--vars", window], context=context, target_path=target).stream():
+        for event in dbt.cli(["build"], context=context, target_path=target).stream():
             if _is_published(context, event):
                 published.append(event)  # dbt holds the file until it exits: described afterwards
             else:
                 yield event
+        _keep_parse(Path(dbt_project.project_dir) / target)
     for event in published:
         yield _described(context, warehouse, event) if isinstance(event, dg.Output) else event
+
+
+def _keep_parse(run_target: Path) -> None:
+    """Save this run's parse as the one the next run starts from. dbt parses the whole project again
+    when the warehouse path differs from the saved parse's, so the first run on a warehouse parses and
+    the runs after it only check the files. Written aside and renamed: runs may finish together."""
+    parse = run_target / PARTIAL_PARSE
+    if parse.exists():
+        saved = Path(dbt_project.project_dir) / "target" / PARTIAL_PARSE
+        aside = saved.with_name(f"{PARTIAL_PARSE}.{run_target.name}")
+        shutil.copyfile(parse, aside)
+        os.replace(aside, saved)
+
+
+def _window_models_built(warehouse: Warehouse) -> bool:
+    """Whether every model that rebuilds an as-of window exists already: then the run's data tests of
+    those models read only the window's days (macros/get_where_subquery.sql), as the days before were
+    tested when they were built. On a first build some table is missing and every row is tested."""
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    wanted = {
+        (node["schema"], node["alias"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"].get("incremental_strategy") == "as_of_window"
+    }
+    if not warehouse.file.exists():
+        return False
+    existing = warehouse.query("select schema_name, table_name from duckdb_tables()")
+    return wanted <= set(existing.itertuples(index=False, name=None))
 
 
 def _is_published(context: dg.AssetExecutionContext, event) -> bool:
