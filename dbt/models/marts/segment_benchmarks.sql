@@ -1,3 +1,5 @@
+{{ config(materialized='incremental', incremental_strategy='as_of_window', on_schema_change='fail') }}
+
 {%- set measures = ['weighted_events_30d', 'active_contacts_30d', 'engagement_trend', 'feature_breadth',
                     'seat_depth', 'weighted_tickets_90d', 'csat_average_90d', 'nps_latest',
                     'days_since_two_way_conversation', 'outreach_answer_rate_90d', 'failed_invoices_90d'] %}
@@ -9,6 +11,7 @@ with
 
 health as (
     select * from {{ ref('int_account_health_daily') }}
+    where {{ as_of_window('as_of_date') }}
 ),
 
 measures as (
@@ -21,6 +24,7 @@ measures as (
     inner join health
         on measures.account_id = health.account_id
         and measures.as_of_date = health.as_of_date
+    where {{ as_of_window('measures.as_of_date') }}
 ),
 
 measure_stats as (

@@ -1,12 +1,10 @@
--- One row per product event; an event delivered twice is kept once.
+-- One row per product event. Landing keeps one row per event id (a re-delivered event replaces the
+-- stored one), and the source's unique test guards it: no deduplication here, so a query that reads
+-- a few days of events scans only those days, not the whole history.
 with
 
 source as (
     select * from {{ source('intercom', 'events') }}
-),
-
-latest as (
-    {{ latest_version('source', 'event_id', '_loaded_at desc') }}
 ),
 
 renamed as (
@@ -26,7 +24,7 @@ renamed as (
 
         -- load
         {{ load_metadata() }}
-    from latest
+    from source
 )
 
 select * from renamed
