@@ -1,7 +1,7 @@
 """Daily partitions: a run adds its day, and re-running a day replaces it with identical rows.
 
 The small demo is built for 29 June (the first build: all history up to that day), then for 30 June;
-a copy then re-runs 29 June. Every intermediate and published table must be identical to the
+a copy of that folder then re-runs 29 June. Every intermediate and published table must be identical to the
 straight run and hold no duplicates.
 """
 
@@ -27,13 +27,11 @@ def build(path, day: str) -> None:
 @pytest.fixture(scope="module")
 def warehouses(tmp_path_factory):
     root = tmp_path_factory.mktemp("partitions")
-    build(root / "first.duckdb", FIRST)
     straight, rerun = root / "straight" / "warehouse.duckdb", root / "rerun" / "warehouse.duckdb"
-    for path in (straight, rerun):
-        path.parent.mkdir()
-        shutil.copy(root / "first.duckdb", path)
+    build(straight, FIRST)
     build(straight, SECOND)
-    build(rerun, SECOND)
+    # The re-run starts from the straight run's folder (warehouse, model files, published copy).
+    shutil.copytree(straight.parent, rerun.parent)
     build(rerun, FIRST)
     return straight, rerun
 
