@@ -1,0 +1,33 @@
+"""The benchmark's books: the next day adds one day to the same span, and the history table's rows."""
+
+from __future__ import annotations
+
+from dagster_project.benchmark.__main__ import history_markdown
+from dagster_project.benchmark.measure import StageResult
+from dagster_project.benchmark.profiles import PROFILES
+
+
+def test_the_next_day_keeps_the_first_day_and_adds_one() -> None:
+    small = PROFILES["small"]
+    after = small.next_day()
+    # 365 days ending 30 June 2026 start on 1 July 2025; 366 days ending 1 July 2026 start there too.
+    assert (small.days, small.end_date) == (365, "2026-06-30")
+    assert (after.days, after.end_date) == (366, "2026-07-01")
+    assert after.env()["HEALTH_DEMO_END_DATE"] == "2026-07-01" and after.env()["HEALTH_DEMO_DAYS"] == "366"
+    assert small.with_history(90).days == 90 and small.with_history(90).end_date == "2026-06-30"
+
+
+def test_the_history_table_has_one_row_per_history_with_the_next_days_stages() -> None:
+    small = PROFILES["small"]
+
+    def run(days: int, daily_seconds: float, dbt_seconds: float) -> dict:
+        stages = [StageResult("land raw", 1.0, 2**30, 10), StageResult("dbt", dbt_seconds, 2**30, None)]
+        daily = {"wall": daily_seconds, "peak": 3 * 2**29, "stages": stages}
+        return {"profile": small.with_history(days), "events": 1234, "wall": 99.0, "daily": daily}
+
+    table = history_markdown(small, [run(90, 20.0, 12.5), run(180, 21.0, 13.0)], "make bench-history")
+    rows = [line for line in table.splitlines() if line.startswith("| 90 days") or line.startswith("| 180")]
+    assert rows == [
+        "| 90 days | 1,234 | 99.0 | 20.0 | 1.50 GiB | 1.0 | 12.5 | 0.0 | 0.0 | 0.0 | 0.0 | 0.0 |",
+        "| 180 days | 1,234 | 99.0 | 21.0 | 1.50 GiB | 1.0 | 13.0 | 0.0 | 0.0 | 0.0 | 0.0 | 0.0 |",
+    ]
