@@ -1,13 +1,12 @@
 """The code location: one place that assembles every domain's assets, jobs and resources."""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from dagster_project.defs.alerts.assets import alerts
 from dagster_project.defs.alerts.resources import AlertWebhook
 from dagster_project.defs.alerts.sensors import deliver_alerts, undelivered_alerts_sensor
 from dagster_project.defs.dbt.assets import dbt_backtest_models, dbt_models
-from dagster_project.defs.dbt.project import dbt_executable, dbt_project
+from dagster_project.defs.dbt.resource import dbt_cli
 from dagster_project.defs.ingestion.assets import raw_tables
 from dagster_project.defs.ingestion.resources import RawSource
 from dagster_project.defs.jobs import daily_schedule, everything_job
@@ -45,7 +44,7 @@ def build_definitions() -> dg.Definitions:
             "raw_source": RawSource(),
             "publish_folder": PublishFolder(),
             "alert_webhook": AlertWebhook(),
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+            "dbt": dbt_cli(),
         },
     )
 

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DbtCliResource
 
 from dagster_project.definitions import ASSETS
 from dagster_project.defs.alerts.resources import AlertWebhook
-from dagster_project.defs.dbt.project import dbt_executable, dbt_project
+from dagster_project.defs.dbt.resource import dbt_cli
 from dagster_project.defs.ingestion.resources import RawSource
 from dagster_project.defs.publishing.resources import PublishFolder
 from dagster_project.defs.quality.checks import QUALITY_CHECKS
@@ -29,7 +28,7 @@ def materialise(warehouse_path, partition_key: str = SMALL_DEMO["demo_end_date"]
             "raw_source": RawSource(kind="demo", **source_settings),
             "publish_folder": PublishFolder(path=str(Path(warehouse_path).parent / "published")),
             "alert_webhook": AlertWebhook(url=None),
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+            "dbt": dbt_cli(),
         },
     )
 

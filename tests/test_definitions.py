@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
 from pathlib import Path
 
 import dagster as dg
@@ -169,3 +171,14 @@ def test_demo_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("HEALTH_DEMO_CONTACTS_PER_ACCOUNT", "4")
     source = RawSource().build()
     assert (source.accounts, source.events_per_account_day, source.contacts_per_account) == (50, 2.5, 4.0)
+
+
+def test_the_dbt_resource_knows_the_version_that_dbt_reports():
+    # The job's resource skips `dbt --version`; what it assumes must be what the dbt it runs says.
+    from dagster_project.defs.dbt.resource import dbt_cli
+
+    resource = dbt_cli()
+    command = [resource.dbt_executable, "--version"]
+    reported = subprocess.run(command, capture_output=True, text=True, check=True)
+    installed = re.search(r"installed:\s*(\d+\.\d+\.\d+)", reported.stdout).group(1)
+    assert str(resource._cli_version) == installed
