@@ -1,6 +1,6 @@
 {#- What a generic data test reads. dbt's own: the table, or the rows its `where` config selects.
     Added: when the Dagster job runs on a warehouse built before (HEALTH_DBT_TEST_WINDOW=window), a test
-    of a model that rebuilds an as-of window reads only the days the run rebuilt. The days before were
+    of a model that rebuilds a window of days reads only the days the run rebuilt. The days before were
     tested by the runs that built them, so the daily run's tests cost the same whatever the history.
     A first build, a full refresh and dbt run by hand test every row. -#}
 {% macro default__get_where_subquery(relation) -%}
@@ -8,8 +8,11 @@
     {%- if config.get('where', '') -%}
         {%- do conditions.append('(' ~ config.get('where') ~ ')') -%}
     {%- endif -%}
-    {%- if execute and env_var('HEALTH_DBT_TEST_WINDOW', 'all') == 'window' and tests_a_window_model() -%}
-        {%- do conditions.append(as_of_window_of_run('as_of_date')) -%}
+    {%- if execute and env_var('HEALTH_DBT_TEST_WINDOW', 'all') == 'window' -%}
+        {%- set rebuilt = rebuilt_days_of_tested_model() -%}
+        {%- if rebuilt -%}
+            {%- do conditions.append(rebuilt) -%}
+        {%- endif -%}
     {%- endif -%}
     {%- if conditions -%}
         {%- do return('(select * from ' ~ relation ~ ' where ' ~ conditions | join(' and ') ~ ') dbt_subquery') -%}
@@ -18,8 +21,20 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Whether the test being compiled is attached to a model that rebuilds an as-of window. -#}
-{% macro tests_a_window_model() -%}
+{#- The days the run rebuilt of the model the test is attached to, as a condition; none when the model
+    is rebuilt whole. An `as_of_window` model rebuilds the window's as-of dates; a model may name
+    another column and how many days before the window it rebuilds in `meta.rebuilt_window`. -#}
+{% macro rebuilt_days_of_tested_model() -%}
     {%- set attached = graph.nodes.get(model.attached_node) if model.attached_node else none -%}
-    {{- return(attached is not none and attached.config.incremental_strategy == 'as_of_window') -}}
+    {%- if attached is none -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set declared = attached.config.meta.get('rebuilt_window') -%}
+    {%- if declared -%}
+        {%- set first_day = dbt.dateadd('day', -(declared.days_before | int), "cast('" ~ window_bound('min_date') ~ "' as date)") -%}
+        {{- return(declared.column ~ ' >= cast(' ~ first_day ~ ' as date) and ' ~ declared.column ~ ' < ' ~ window_end()) -}}
+    {%- elif attached.config.incremental_strategy == 'as_of_window' -%}
+        {{- return(as_of_window_of_run('as_of_date')) -}}
+    {%- endif -%}
+    {{- return(none) -}}
 {%- endmacro %}

@@ -88,14 +88,18 @@ def _keep_parse(run_target: Path) -> None:
 
 
 def _window_models_built(warehouse: Warehouse) -> bool:
-    """Whether every model that rebuilds an as-of window exists already: then the run's data tests of
-    those models read only the window's days (macros/get_where_subquery.sql), as the days before were
+    """Whether every model that rebuilds a window of days exists already: then the run's data tests of
+    those models read only the rebuilt days (macros/get_where_subquery.sql), as the days before were
     tested when they were built. On a first build some table is missing and every row is tested."""
     manifest = json.loads(Path(dbt_project.manifest_path).read_text())
     wanted = {
         (node["schema"], node["alias"])
         for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["config"].get("incremental_strategy") == "as_of_window"
+        if node["resource_type"] == "model"
+        and (
+            node["config"].get("incremental_strategy") == "as_of_window"
+            or "rebuilt_window" in node["config"].get("meta", {})
+        )
     }
     if not warehouse.file.exists():
         return False

@@ -9,6 +9,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
+    meta={'rebuilt_window': {'column': 'activity_date', 'days_before': 2 * window_days}},
     pre_hook="{% if is_incremental() %}delete from {{ this }} where activity_date >= {{ window_start("
         ~ (2 * window_days) ~ ") }} and activity_date < {{ window_end() }}{% endif %}",
 ) }}
