@@ -124,6 +124,12 @@ def _dbt_alone_seconds(warehouse: Path) -> float | None:
     return next((r["execution_time"] for r in results), None)
 
 
+def _with_settings(command: str) -> str:
+    """The command as run, with the engine settings that change the figures when they were set."""
+    limit = os.environ.get("HEALTH_DUCKDB_MEMORY_LIMIT")
+    return f"HEALTH_DUCKDB_MEMORY_LIMIT={limit} {command}" if limit else command
+
+
 def machine() -> str:
     memory = psutil.virtual_memory().total / 2**30
     return (
@@ -151,7 +157,7 @@ def markdown(run: dict, command: str) -> str:
         f"### {p.name}: {p.accounts:,} accounts, {run['contacts']:,} contacts, {run['events']:,} events, "
         f"{p.days} days",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{command}` on {machine()}.",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{_with_settings(command)}` on {machine()}.",
         "",
         "| stage | first build: seconds | peak memory | rows | next day: seconds | peak memory | rows |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -188,7 +194,7 @@ def history_markdown(profile: Profile, runs: list[dict], command: str) -> str:
     lines = [
         f"### next day on {profile.name} ({profile.accounts:,} accounts) after growing histories",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{command}` on {machine()}.",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{_with_settings(command)}` on {machine()}.",
         "",
         "| history | events | first build: s | next day: s | next day: peak | "
         + " | ".join(f"{stage}: s" for stage in stages)

@@ -65,7 +65,9 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     with warehouse.exported_to_env(), exported(window):
         # Both dbt steps of a run share a target folder, seeded with the last saved parse.
         target = Path("target") / f"run-{context.run_id[:8]}"
-        for event in dbt.cli(["build"], context=context, target_path=target).stream():
+        # Unit tests check the SQL, not the day's data: CI runs them (tests/dbt/test_unit_tests.py).
+        build = ["build", "--exclude-resource-type", "unit_test"]
+        for event in dbt.cli(build, context=context, target_path=target).stream():
             if _is_published(context, event):
                 published.append(event)  # dbt holds the file until it exits: described afterwards
             else:
