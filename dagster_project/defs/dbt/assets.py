@@ -4,6 +4,7 @@ Two steps, because some models read what the churn model wrote: `dbt_models` bui
 models tagged `after_churn_model`, and `dbt_backtest_models` builds those once the churn model is trained.
 """
 
+import hashlib
 import json
 import os
 import shutil
@@ -22,6 +23,7 @@ PREVIEW_ROWS = 5
 PREVIEW_COLUMNS = 6
 AFTER_CHURN_MODEL = "tag:after_churn_model"
 PARTIAL_PARSE = "partial_parse.msgpack"
+SAVED_PARSES = 5
 
 
 @dbt_assets(
@@ -63,8 +65,10 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     }
     published = []
     with warehouse.exported_to_env(), exported(window):
-        # Both dbt steps of a run share a target folder, seeded with the last saved parse.
+        # Both dbt steps of a run share a target folder, which starts from this warehouse's last parse.
         target = Path("target") / f"run-{context.run_id[:8]}"
+        saved_parse = _saved_parse(warehouse)
+        _start_from(saved_parse, Path(dbt_project.project_dir) / target)
         # Unit tests check the SQL, not the day's data: CI runs them (tests/dbt/test_unit_tests.py).
         build = ["build", "--exclude-resource-type", "unit_test"]
         for event in dbt.cli(build, context=context, target_path=target).stream():
@@ -72,21 +76,39 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
                 published.append(event)  # dbt holds the file until it exits: described afterwards
             else:
                 yield event
-        _keep_parse(Path(dbt_project.project_dir) / target)
+        _keep_parse(Path(dbt_project.project_dir) / target, saved_parse)
     for event in published:
         yield _described(context, warehouse, event) if isinstance(event, dg.Output) else event
 
 
-def _keep_parse(run_target: Path) -> None:
-    """Save this run's parse as the one the next run starts from. dbt parses the whole project again
-    when the warehouse path differs from the saved parse's, so the first run on a warehouse parses and
-    the runs after it only check the files. Written aside and renamed: runs may finish together."""
+def _saved_parse(warehouse: Warehouse) -> Path:
+    """Where the last parse of dbt for this warehouse is kept. dbt parses the whole project again when
+    the warehouse path differs from its saved parse's, so each warehouse keeps its own: the first run on
+    a warehouse parses, the runs after it only check the files."""
+    key = hashlib.sha256(str(warehouse.file).encode()).hexdigest()[:12]
+    return Path(dbt_project.project_dir) / "target" / "parses" / f"{key}.msgpack"
+
+
+def _start_from(saved_parse: Path, run_target: Path) -> None:
+    """Put the warehouse's saved parse in the run's target folder (else dagster-dbt copies `make`'s)."""
+    if saved_parse.exists():
+        run_target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(saved_parse, run_target / PARTIAL_PARSE)
+
+
+def _keep_parse(run_target: Path, saved_parse: Path) -> None:
+    """Save the run's parse for the next run on the same warehouse; written aside and renamed, as two
+    runs may finish together."""
     parse = run_target / PARTIAL_PARSE
     if parse.exists():
-        saved = Path(dbt_project.project_dir) / "target" / PARTIAL_PARSE
-        aside = saved.with_name(f"{PARTIAL_PARSE}.{run_target.name}")
+        saved_parse.parent.mkdir(parents=True, exist_ok=True)
+        aside = saved_parse.with_name(f"{saved_parse.name}.{run_target.name}")
         shutil.copyfile(parse, aside)
-        os.replace(aside, saved)
+        os.replace(aside, saved_parse)
+        # One per warehouse path: tests and benchmarks make many, a deployment uses one or two.
+        kept = sorted(saved_parse.parent.glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[SAVED_PARSES:]:
+            old.unlink(missing_ok=True)
 
 
 def _window_models_built(warehouse: Warehouse) -> bool:
