@@ -15,36 +15,31 @@ points as (
 -- Sums are taken in decimals: exact, so the same inputs give the same score whatever order a parallel
 -- scan adds them in (doubles differ in the last bit, and a score on a rounding boundary would flip).
 
--- Weight of the measures that have a value: the denominator that redistributes missing weight
-present_weights as (
+-- Per account-day: the weight of the measures that have a value (the denominator that redistributes
+-- missing weight), the weighted points, and the same per category
+sums as (
     select
         account_id,
         as_of_date,
-        sum(case when points is not null then cast(weight as decimal(18, 8)) end) as present_weight
+        scorecard_id,
+        sum(case when points is not null then cast(weight as decimal(18, 8)) end) as present_weight,
+        sum(cast(weight * points as decimal(18, 8))) as weighted_points,
+        sum(case when method <> 'cap' and measure_value is null then 1 else 0 end) as measures_missing,
+        min(case when is_cap_holding then cap_score end) as cap_score,
+        {%- for category in categories %}
+        sum(case when category = '{{ category }}' then cast(weight * points as decimal(18, 8)) end)
+            / nullif(sum(case when category = '{{ category }}' and points is not null
+                then cast(weight as decimal(18, 8)) end), 0) as {{ category }}_score{{ "," if not loop.last }}
+        {%- endfor %}
     from points
-    group by 1, 2
+    group by 1, 2, 3
 ),
 
 scores as (
     select
-        points.account_id,
-        points.as_of_date,
-        points.scorecard_id,
-        sum(cast(points.weight * points.points as decimal(18, 8)))
-            / nullif(present_weights.present_weight, 0) as weighted_score,
-        sum(case when points.method <> 'cap' and points.measure_value is null then 1 else 0 end)
-            as measures_missing,
-        min(case when points.is_cap_holding then points.cap_score end) as cap_score,
-        {%- for category in categories %}
-        sum(case when points.category = '{{ category }}' then cast(points.weight * points.points as decimal(18, 8)) end)
-            / nullif(sum(case when points.category = '{{ category }}' and points.points is not null
-                then cast(points.weight as decimal(18, 8)) end), 0) as {{ category }}_score{{ "," if not loop.last }}
-        {%- endfor %}
-    from points
-    inner join present_weights
-        on points.account_id = present_weights.account_id
-        and points.as_of_date = present_weights.as_of_date
-    group by 1, 2, 3, present_weights.present_weight
+        *,
+        weighted_points / nullif(present_weight, 0) as weighted_score
+    from sums
 ),
 
 -- What each measure cost: holding caps first, then lost points weighted by their share of the score
@@ -54,7 +49,7 @@ driver_costs as (
         points.as_of_date,
         case
             when points.is_cap_holding then 1000 + 100 - points.cap_score
-            else points.weight * (100 - points.points) / nullif(present_weights.present_weight, 0)
+            else points.weight * (100 - points.points) / nullif(scores.present_weight, 0)
         end as cost,
         coalesce(labels.label, points.measure) || ': '
         || {{ format_measure('points.measure_value', 'labels.unit') }}
@@ -64,9 +59,9 @@ driver_costs as (
             else ' (segment median ' || {{ format_measure('points.segment_median', 'labels.unit') }} || ')'
         end as driver
     from points
-    inner join present_weights
-        on points.account_id = present_weights.account_id
-        and points.as_of_date = present_weights.as_of_date
+    inner join scores
+        on points.account_id = scores.account_id
+        and points.as_of_date = scores.as_of_date
     left join {{ ref('measure_labels') }} as labels
         on points.measure = labels.measure
     where points.is_cap_holding or points.points < 100
