@@ -14,30 +14,18 @@ health as (
     where {{ as_of_window('as_of_date') }}
 ),
 
-measures as (
-    select
-        health.segment,
-        measures.as_of_date,
-        measures.measure,
-        measures.measure_value
-    from {{ ref('int_account_measures_daily') }} as measures
-    inner join health
-        on measures.account_id = health.account_id
-        and measures.as_of_date = health.as_of_date
-    where {{ as_of_window('measures.as_of_date') }}
-),
-
+-- The segment statistics of each scored measure, computed once per segment, day and measure by the
+-- relative-measures model; one column pair per measure
 measure_stats as (
     select
         segment,
         as_of_date,
         {%- for measure in measures %}
-        cast(avg(case when measure = '{{ measure }}' then measure_value end) as double) as {{ measure }}_mean,
-        cast(percentile_cont(0.5) within group (
-            order by case when measure = '{{ measure }}' then measure_value end
-        ) as double) as {{ measure }}_median{{ "," if not loop.last }}
+        cast(max(case when measure = '{{ measure }}' then segment_mean end) as double) as {{ measure }}_mean,
+        cast(max(case when measure = '{{ measure }}' then segment_median end) as double) as {{ measure }}_median{{ "," if not loop.last }}
         {%- endfor %}
-    from measures
+    from {{ ref('int_segment_relative_measures_daily') }}
+    where {{ as_of_window('as_of_date') }}
     group by 1, 2
 ),
 
