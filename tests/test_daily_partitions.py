@@ -30,8 +30,9 @@ def warehouses(tmp_path_factory):
     straight, rerun = root / "straight" / "warehouse.duckdb", root / "rerun" / "warehouse.duckdb"
     build(straight, FIRST)
     build(straight, SECOND)
-    # The re-run starts from the straight run's folder (warehouse, model files, published copy).
-    shutil.copytree(straight.parent, rerun.parent)
+    # The re-run starts from the straight run's folder (warehouse, model files, published copy; the
+    # publish folder's `parquet` link is relative, so it is copied as a link).
+    shutil.copytree(straight.parent, rerun.parent, symlinks=True)
     build(rerun, FIRST)
     return straight, rerun
 
