@@ -62,30 +62,32 @@ def dbt_build(
     columns its expectations need. ``project_dir`` may be a copy of the dbt
     project with edited seeds. Returns dbt's output; raises with it when dbt fails.
     """
+    args = ["build", "--select", select or f"+{model}"]
+    if not data_tests:
+        args += ["--exclude-resource-type", "test", "unit_test"]
+    if dbt_vars:
+        args += ["--vars", repr(dbt_vars).replace("'", '"')]
+    return run_dbt(warehouse, args, project_dir)
+
+
+def run_dbt(warehouse: Path, args: list[str], project_dir: Path = DBT_DIR) -> str:
+    """``dbt <args>`` on ``warehouse``, its target and logs beside it. Returns dbt's output; raises with
+    it when dbt fails."""
     target = warehouse.parent / "dbt_target"
-    args = [
+    command = [
         str(Path(sys.executable).with_name("dbt")),
-        "build",
+        *args,
         "--profiles-dir",
         ".",
         "--target-path",
         str(target),
         "--log-path",
         str(target),
-        "--select",
-        select or f"+{model}",
     ]
-    if not data_tests:
-        args += ["--exclude-resource-type", "test", "unit_test"]
-    if dbt_vars:
-        args += ["--vars", repr(dbt_vars).replace("'", '"')]
     env = {**os.environ, "HEALTH_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    done = subprocess.run(args, cwd=project_dir, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=project_dir, env=env, capture_output=True, text=True)
     if done.returncode != 0:
-        selection = select or f"+{model}"
-        raise AssertionError(
-            f"dbt build --select {selection} failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}"
-        )
+        raise AssertionError(f"dbt {' '.join(args)} failed:\n{done.stdout[-6000:]}\n{done.stderr[-2000:]}")
     return done.stdout
 
 

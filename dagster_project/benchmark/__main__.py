@@ -1,9 +1,10 @@
 """`make bench` (`python -m dagster_project.benchmark [profile ...]`): run the profiles, rewrite the table.
 
-Each profile is built from nothing in data/bench/<profile>/ by a child process (`benchmark.job`) whose
-whole process tree's memory is sampled; then the event roll-up's SQL is run again directly in DuckDB
-(the floor) and compared with dbt's time for it. The results replace the part of docs/benchmarks.md
-between its markers, with the command and the machine.
+Each profile is built from nothing in data/bench/<profile>/, then the next day is run on top, each by a
+child process (`benchmark.job`) whose whole process tree's memory is sampled; then the event roll-up is
+timed by dbt alone and bare in DuckDB (the floor). With ``--history N ...`` the profile is built with
+each history length and its next day measured. The results replace their blocks between the markers of
+docs/benchmarks.md, with the command and the machine.
 """
 
 from __future__ import annotations
@@ -223,8 +224,7 @@ def write_results(name: str, text: str, path: Path = RESULTS) -> None:
     """Replace profile ``name``'s block inside the results markers of ``path``, keeping the others.
 
     Blocks stay in the order of BLOCKS (the profiles, then their history series); one never measured
-    has no block. The text outside the
-    results markers is written by hand and kept.
+    has no block. The text outside the results markers is written by hand and kept.
     """
     current = path.read_text() if path.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
     head, _, rest = current.partition(START)

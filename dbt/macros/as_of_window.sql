@@ -13,12 +13,18 @@
     {%- if not this or not is_incremental() -%}
         cast('1900-01-01' as date)
     {%- else -%}
-        {%- set min_date = "cast('" ~ window_bound('min_date') ~ "' as date)" -%}
-        {%- if days_before -%}
-            cast({{ dbt.dateadd('day', -days_before, min_date) }} as date)
-        {%- else -%}
-            {{ min_date }}
-        {%- endif -%}
+        {{ run_window_start(days_before) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The run's first day (min_date), or the day `days_before` it, whether or not the model being
+    compiled is incremental (data tests use it too). -#}
+{% macro run_window_start(days_before=0) -%}
+    {%- set min_date = "cast('" ~ window_bound('min_date') ~ "' as date)" -%}
+    {%- if days_before -%}
+        cast({{ dbt.dateadd('day', -days_before, min_date) }} as date)
+    {%- else -%}
+        {{ min_date }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -37,10 +43,4 @@
         {%- set value = env_var('HEALTH_DBT_' ~ (name | upper), value) -%}
     {%- endif -%}
     {{- return(value) -}}
-{%- endmacro %}
-
-{#- The run's window itself, whether or not the model being compiled is incremental (data tests). -#}
-{% macro as_of_window_of_run(column) -%}
-    {{ column }} >= cast('{{ window_bound("min_date") }}' as date)
-    and {{ column }} < {{ window_end() }}
 {%- endmacro %}

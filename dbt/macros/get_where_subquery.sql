@@ -31,10 +31,11 @@
     {%- endif -%}
     {%- set declared = attached.config.meta.get('rebuilt_window') -%}
     {%- if declared -%}
-        {%- set first_day = dbt.dateadd('day', -(declared.days_before | int), "cast('" ~ window_bound('min_date') ~ "' as date)") -%}
-        {{- return(declared.column ~ ' >= cast(' ~ first_day ~ ' as date) and ' ~ declared.column ~ ' < ' ~ window_end()) -}}
+        {%- set column, days_before = declared.column, declared.days_before | int -%}
     {%- elif attached.config.incremental_strategy == 'as_of_window' -%}
-        {{- return(as_of_window_of_run('as_of_date')) -}}
+        {%- set column, days_before = 'as_of_date', 0 -%}
+    {%- else -%}
+        {{- return(none) -}}
     {%- endif -%}
-    {{- return(none) -}}
+    {{- return(column ~ ' >= ' ~ run_window_start(days_before) ~ ' and ' ~ column ~ ' < ' ~ window_end()) -}}
 {%- endmacro %}

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 from tests.conftest import DBT_DIR
+from tests.dbt_scenarios import run_dbt
 
 
 def test_every_dbt_unit_test_passes(demo_run, tmp_path):
@@ -20,24 +17,6 @@ def test_every_dbt_unit_test_passes(demo_run, tmp_path):
     shutil.copy(built, warehouse)
     manifest = json.loads((DBT_DIR / "target" / "manifest.json").read_text())
     expected = len(manifest["unit_tests"])
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("dbt")),
-            "test",
-            "--select",
-            "test_type:unit",
-            "--profiles-dir",
-            ".",
-            "--target-path",
-            str(tmp_path / "dbt_target"),
-            "--log-path",
-            str(tmp_path / "dbt_target"),
-        ],
-        cwd=DBT_DIR,
-        env={**os.environ, "HEALTH_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stdout[-4000:]
+    output = run_dbt(warehouse, ["test", "--select", "test_type:unit"])
     assert expected >= 9
-    assert re.search(rf"PASS={expected}\b", done.stdout), done.stdout[-2000:]
+    assert re.search(rf"PASS={expected}\b", output), output[-2000:]

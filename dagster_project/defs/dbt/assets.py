@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import shutil
+from functools import cache
 from pathlib import Path
 
 import dagster as dg
@@ -36,8 +37,8 @@ SAVED_PARSES = 5
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     """Build the selected dbt models and seeds for the run's days and run their tests, in the warehouse
     the raw assets wrote. The run's window [min_date, max_date) is what the incremental models rebuild;
-    the other models are rebuilt whole. The published tables (marts) are
-    reported once dbt has finished, with their row counts and a preview."""
+    the other models are rebuilt whole. The published tables (marts) are reported once dbt has
+    finished, with their row counts and a preview."""
     yield from _build(context, dbt, warehouse)
 
 
@@ -67,8 +68,8 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
     with warehouse.exported_to_env(), exported(window):
         # Both dbt steps of a run share a target folder, which starts from this warehouse's last parse.
         target = Path("target") / f"run-{context.run_id[:8]}"
-        saved_parse = _saved_parse(warehouse)
-        _start_from(saved_parse, Path(dbt_project.project_dir) / target)
+        run_target, saved_parse = Path(dbt_project.project_dir) / target, _saved_parse(warehouse)
+        _start_from(saved_parse, run_target)
         # Unit tests check the SQL, not the day's data: CI runs them (tests/dbt/test_unit_tests.py).
         build = ["build", "--exclude-resource-type", "unit_test"]
         for event in dbt.cli(build, context=context, target_path=target).stream():
@@ -76,7 +77,7 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Wa
                 published.append(event)  # dbt holds the file until it exits: described afterwards
             else:
                 yield event
-        _keep_parse(Path(dbt_project.project_dir) / target, saved_parse)
+        _keep_parse(run_target, saved_parse)
     for event in published:
         yield _described(context, warehouse, event) if isinstance(event, dg.Output) else event
 
@@ -115,8 +116,18 @@ def _window_models_built(warehouse: Warehouse) -> bool:
     """Whether every model that rebuilds a window of days exists already: then the run's data tests of
     those models read only the rebuilt days (macros/get_where_subquery.sql), as the days before were
     tested when they were built. On a first build some table is missing and every row is tested."""
+    if not warehouse.file.exists():
+        return False
+    existing = warehouse.query("select schema_name, table_name from duckdb_tables()")
+    return _window_model_tables() <= set(existing.itertuples(index=False, name=None))
+
+
+@cache
+def _window_model_tables() -> frozenset[tuple[str, str]]:
+    """(schema, table) of each model that rebuilds a window of days, read from the manifest once (the
+    code location's manifest does not change while it is loaded)."""
     manifest = json.loads(Path(dbt_project.manifest_path).read_text())
-    wanted = {
+    return frozenset(
         (node["schema"], node["alias"])
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model"
@@ -124,11 +135,7 @@ def _window_models_built(warehouse: Warehouse) -> bool:
             node["config"].get("incremental_strategy") == "as_of_window"
             or "rebuilt_window" in node["config"].get("meta", {})
         )
-    }
-    if not warehouse.file.exists():
-        return False
-    existing = warehouse.query("select schema_name, table_name from duckdb_tables()")
-    return wanted <= set(existing.itertuples(index=False, name=None))
+    )
 
 
 def _is_published(context: dg.AssetExecutionContext, event) -> bool:
