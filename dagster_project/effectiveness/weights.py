@@ -2,7 +2,7 @@
 
 Nothing here knows about Dagster or the warehouse. The input is one row per
 (snapshot, measure) of the snapshots whose outcome is known, as the dbt model
-``int_measure_points_daily`` has them, with the outcome beside it::
+``int_snapshot_measure_points`` has them, with the outcome beside it::
 
     scorecard_id, account_id, as_of_date, measure, category, weight, method,
     points, is_cap_holding, cap_score, override_score, churned

@@ -10,8 +10,8 @@ from dagster_project.defs.partitions import SINGLE_RUN, as_of_window, daily_part
 from dagster_project.effectiveness import recommend_weights
 from dagster_project.warehouse.resource import Warehouse
 
-# The days the recalibration can run for: those with measure points.
-SNAPSHOTS = "intermediate.int_measure_points_daily"
+# The days the recalibration can run for: those with health scores.
+SCORED_DAYS = "intermediate.int_account_health_daily"
 # Each measure's points on each labelled snapshot, with the outcome and any CSM override of the day.
 SNAPSHOT_POINTS = """
 select
@@ -28,7 +28,7 @@ select
     case when health.override_applied then health.health_score end as override_score,
     snapshots.churned_within_horizon as churned
 from intermediate.int_churn_snapshots as snapshots
-inner join intermediate.int_measure_points_daily as points
+inner join intermediate.int_snapshot_measure_points as points
     on snapshots.account_id = points.account_id
     and snapshots.as_of_date = points.as_of_date
 inner join intermediate.int_account_health_daily as health
@@ -43,7 +43,7 @@ order by points.scorecard_id, points.account_id, points.as_of_date, points.measu
     key=["marts", "recommended_weights"],
     deps=[
         get_asset_key_for_model([dbt_models], name)
-        for name in ("int_churn_snapshots", "int_measure_points_daily", "int_account_health_daily")
+        for name in ("int_churn_snapshots", "int_snapshot_measure_points", "int_account_health_daily")
     ],
     group_name="effectiveness",
     owners=[ANALYTICS],
@@ -60,7 +60,7 @@ def recommended_weights(context: dg.AssetExecutionContext, warehouse: Warehouse)
     raises the AUC over all snapshots, so adopting every recommendation (copy recommended_weight into
     seeds/scorecard_measures.csv, or `make adopt-weights`) never lowers it. Rewritten only by a run
     reaching the latest day."""
-    if not reaches_latest_day(context, warehouse, SNAPSHOTS):
+    if not reaches_latest_day(context, warehouse, SCORED_DAYS):
         context.log.info("the run ends before the latest day: marts.recommended_weights left as it was")
         return dg.MaterializeResult(metadata={"unchanged": True})
     _, end = as_of_window(context)

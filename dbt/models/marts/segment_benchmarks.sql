@@ -14,19 +14,17 @@ health as (
     where {{ as_of_window('as_of_date') }}
 ),
 
--- The segment statistics of each scored measure, computed once per segment, day and measure by the
--- relative-measures model; one column pair per measure
+-- The segment statistics of each scored measure, one column pair per measure
 measure_stats as (
     select
         segment,
         as_of_date,
         {%- for measure in measures %}
-        cast(max(case when measure = '{{ measure }}' then segment_mean end) as double) as {{ measure }}_mean,
-        cast(max(case when measure = '{{ measure }}' then segment_median end) as double) as {{ measure }}_median{{ "," if not loop.last }}
+        cast({{ measure }}_mean as double) as {{ measure }}_mean,
+        cast({{ measure }}_median as double) as {{ measure }}_median{{ "," if not loop.last }}
         {%- endfor %}
-    from {{ ref('int_segment_relative_measures_daily') }}
+    from {{ ref('int_segment_measure_stats_daily') }}
     where {{ as_of_window('as_of_date') }}
-    group by 1, 2
 ),
 
 segment_days as (

@@ -24,11 +24,10 @@ measures as (
         account_id,
         as_of_date,
         {%- for measure in measures %}
-        max(case when measure = '{{ measure }}' then measure_value end) as {{ measure }}{{ "," if not loop.last }}
+        {{ measure }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ ref('int_account_measures_daily') }}
     where {{ as_of_window('as_of_date') }}
-    group by account_id, as_of_date
 ),
 
 final as (

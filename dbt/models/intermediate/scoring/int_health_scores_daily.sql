@@ -1,5 +1,6 @@
 {{ config(materialized='incremental', incremental_strategy='as_of_window') }}
 
+{%- set measures = scoring_measures() %}
 {%- set categories = ['engagement', 'adoption', 'support', 'relationship', 'value'] %}
 
 -- Each active account-day's health score: the weighted points of its scorecard's measures that have
@@ -12,27 +13,74 @@ points as (
     where {{ as_of_window('as_of_date') }}
 ),
 
--- Sums are taken in decimals: exact, so the same inputs give the same score whatever order a parallel
--- scan adds them in (doubles differ in the last bit, and a score on a rounding boundary would flip).
+scorecards as (
+    {{ scorecard_settings_by_measure(ref('scorecard_measures')) }}
+),
+
+segment_stats as (
+    select * from {{ ref('int_segment_measure_stats_daily') }}
+    where {{ as_of_window('as_of_date') }}
+),
+
+-- Sums are taken in decimals: exact, so the same inputs give the same score whatever order they are
+-- added in (doubles differ in the last bit, and a score on a rounding boundary would flip).
 
 -- Per account-day: the weight of the measures that have a value (the denominator that redistributes
 -- missing weight), the weighted points, and the same per category
 sums as (
     select
-        account_id,
-        as_of_date,
-        scorecard_id,
-        sum(case when points is not null then cast(weight as decimal(18, 8)) end) as present_weight,
-        sum(cast(weight * points as decimal(18, 8))) as weighted_points,
-        sum(case when method <> 'cap' and measure_value is null then 1 else 0 end) as measures_missing,
-        min(case when is_cap_holding then cap_score end) as cap_score,
+        points.*,
+        {%- for measure in measures %}
+        scorecards.{{ measure }}_weight,
+        scorecards.{{ measure }}_cap_score,
+        segment_stats.{{ measure }}_median,
+        {%- endfor %}
+        {%- for measure in measures %}
+        {{ "+ " if not loop.first }}case
+            when points.{{ measure }}_points is not null then cast(scorecards.{{ measure }}_weight as decimal(18, 8))
+            else 0
+        end
+        {%- endfor %} as present_weight,
+        {%- for measure in measures %}
+        {{ "+ " if not loop.first }}coalesce(cast(scorecards.{{ measure }}_weight * points.{{ measure }}_points as decimal(18, 8)), 0)
+        {%- endfor %} as weighted_points,
+        {%- for measure in measures %}
+        {{ "+ " if not loop.first }}case
+            when scorecards.{{ measure }}_method <> 'cap' and points.{{ measure }} is null then 1
+            else 0
+        end
+        {%- endfor %} as measures_missing,
+        least(
+            {%- for measure in measures %}
+            case when points.{{ measure }}_is_cap_holding then scorecards.{{ measure }}_cap_score end
+            {{- "," if not loop.last }}
+            {%- endfor %}
+        ) as cap_score,
         {%- for category in categories %}
-        sum(case when category = '{{ category }}' then cast(weight * points as decimal(18, 8)) end)
-            / nullif(sum(case when category = '{{ category }}' and points is not null
-                then cast(weight as decimal(18, 8)) end), 0) as {{ category }}_score{{ "," if not loop.last }}
+        ({%- for measure in measures %}
+            {{ "+ " if not loop.first }}case
+                when scorecards.{{ measure }}_category = '{{ category }}'
+                    then coalesce(cast(scorecards.{{ measure }}_weight * points.{{ measure }}_points as decimal(18, 8)), 0)
+                else 0
+            end
+        {%- endfor %})
+        / nullif(
+            {%- for measure in measures %}
+            {{ "+ " if not loop.first }}case
+                when scorecards.{{ measure }}_category = '{{ category }}' and points.{{ measure }}_points is not null
+                    then cast(scorecards.{{ measure }}_weight as decimal(18, 8))
+                else 0
+            end
+            {%- endfor %},
+            0
+        ) as {{ category }}_score{{ "," if not loop.last }}
         {%- endfor %}
     from points
-    group by 1, 2, 3
+    inner join scorecards
+        on points.scorecard_id = scorecards.scorecard_id
+    left join segment_stats
+        on points.segment = segment_stats.segment
+        and points.as_of_date = segment_stats.as_of_date
 ),
 
 scores as (
@@ -42,64 +90,94 @@ scores as (
     from sums
 ),
 
--- What each measure cost: holding caps first, then lost points weighted by their share of the score
-driver_costs as (
+-- Each measure's label and unit, and the place of its label in the order drivers of equal cost are
+-- listed in: the order of "label: ", as the driver texts themselves would sort (labels are unique)
+labels as (
     select
-        points.account_id,
-        points.as_of_date,
-        case
-            when points.is_cap_holding then 1000 + 100 - points.cap_score
-            else points.weight * (100 - points.points) / nullif(scores.present_weight, 0)
-        end as cost,
-        coalesce(labels.label, points.measure) || ': '
-        || {{ format_measure('points.measure_value', 'labels.unit') }}
-        || case
-            when points.is_cap_holding
-                then ' (caps the score at ' || cast(cast(points.cap_score as bigint) as varchar) || ')'
-            else ' (segment median ' || {{ format_measure('points.segment_median', 'labels.unit') }} || ')'
-        end as driver
-    from points
-    inner join scores
-        on points.account_id = scores.account_id
-        and points.as_of_date = scores.as_of_date
-    left join {{ ref('measure_labels') }} as labels
-        on points.measure = labels.measure
-    where points.is_cap_holding or points.points < 100
+        {%- for measure in measures %}
+        max(case when measure = '{{ measure }}' then label end) as {{ measure }}_label,
+        max(case when measure = '{{ measure }}' then unit end) as {{ measure }}_unit,
+        max(case when measure = '{{ measure }}' then label_order end) as {{ measure }}_label_order
+        {{- "," if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            measures.measure,
+            measure_labels.label,
+            measure_labels.unit,
+            row_number() over (order by coalesce(measure_labels.label, measures.measure) || ': ') as label_order
+        from (
+            {%- for measure in measures %}
+            select '{{ measure }}' as measure {{ "union all" if not loop.last }}
+            {%- endfor %}
+        ) as measures
+        left join {{ ref('measure_labels') }} as measure_labels
+            on measures.measure = measure_labels.measure
+    ) as ordered_labels
 ),
 
-drivers as (
+-- What each measure cost: a holding cap first, then the points it lost weighted by its share of the score
+costs as (
     select
-        account_id,
-        as_of_date,
-        {{ dbt.listagg('driver', "'; '", 'order by cost desc, driver', 3) }} as drivers
-    from driver_costs
-    where cost > 0
-    group by 1, 2
+        scores.*,
+        {%- for measure in measures %}
+        case
+            when {{ measure }}_is_cap_holding then 1000 + 100 - {{ measure }}_cap_score
+            when {{ measure }}_points < 100
+                then {{ measure }}_weight * (100 - {{ measure }}_points) / nullif(present_weight, 0)
+        end as {{ measure }}_cost{{ "," if not loop.last }}
+        {%- endfor %}
+    from scores
+),
+
+-- Each measure that cost points, placed among its account-day's: how many cost more (or as much, with
+-- a label listed earlier). Counted within the row, so that no row per measure is needed to sort them.
+placed as (
+    select
+        costs.*,
+        labels.*,
+        {%- for measure in measures %}
+        case
+            when {{ measure }}_cost > 0 then
+                {%- for other in measures if other != measure %}
+                {{ "+ " if not loop.first }}case when {{ driver_costs_more(other, measure) }} then 1 else 0 end
+                {%- endfor %}
+        end as {{ measure }}_place{{ "," if not loop.last }}
+        {%- endfor %}
+    from costs
+    cross join labels
+),
+
+-- The three measures that cost the most, in words and in that order
+described as (
+    select
+        *,
+        {{ driver_at(measures, 0) }}
+        || coalesce('; ' || {{ driver_at(measures, 1) }}, '')
+        || coalesce('; ' || {{ driver_at(measures, 2) }}, '') as drivers
+    from placed
 ),
 
 final as (
     select
-        scores.account_id,
-        scores.as_of_date,
-        scores.scorecard_id,
+        described.account_id,
+        described.as_of_date,
+        described.scorecard_id,
         cast(
             case
-                when scores.cap_score is not null and scores.cap_score < coalesce(scores.weighted_score, 100)
-                    then scores.cap_score
-                else scores.weighted_score
+                when described.cap_score is not null and described.cap_score < coalesce(described.weighted_score, 100)
+                    then described.cap_score
+                else described.weighted_score
             end as decimal(5, 2)
         ) as health_score,
-        cast(scores.weighted_score as decimal(5, 2)) as uncapped_score,
-        scores.cap_score is not null and scores.cap_score < coalesce(scores.weighted_score, 100) as is_capped,
+        cast(described.weighted_score as decimal(5, 2)) as uncapped_score,
+        described.cap_score is not null and described.cap_score < coalesce(described.weighted_score, 100) as is_capped,
         {%- for category in categories %}
-        cast(scores.{{ category }}_score as decimal(5, 2)) as {{ category }}_score,
+        cast(described.{{ category }}_score as decimal(5, 2)) as {{ category }}_score,
         {%- endfor %}
-        cast(scores.measures_missing as integer) as measures_missing,
-        coalesce(drivers.drivers, 'no measure below the best in its segment') as drivers
-    from scores
-    left join drivers
-        on scores.account_id = drivers.account_id
-        and scores.as_of_date = drivers.as_of_date
+        cast(described.measures_missing as integer) as measures_missing,
+        coalesce(described.drivers, 'no measure below the best in its segment') as drivers
+    from described
 )
 
 select * from final

@@ -1,0 +1,28 @@
+{#- The drivers of int_health_scores_daily, worked out within an account-day's row: the model has a
+    column per measure (`<measure>_cost`, `<measure>_label_order`, `<measure>_place`, ...). -#}
+
+{#- `other` cost more than `measure`, or as much with a label listed earlier. -#}
+{% macro driver_costs_more(other, measure) -%}
+    ({{ other }}_cost > {{ measure }}_cost
+    or ({{ other }}_cost = {{ measure }}_cost and {{ other }}_label_order < {{ measure }}_label_order))
+{%- endmacro %}
+
+{#- A measure as a driver, in words: "label: value (segment median m)", or the cap it holds. -#}
+{% macro driver_text(measure) -%}
+    coalesce({{ measure }}_label, '{{ measure }}') || ': '
+    || {{ format_measure(measure, measure ~ '_unit') }}
+    || case
+        when {{ measure }}_is_cap_holding
+            then ' (caps the score at ' || cast(cast({{ measure }}_cap_score as bigint) as varchar) || ')'
+        else ' (segment median ' || {{ format_measure(measure ~ '_median', measure ~ '_unit') }} || ')'
+    end
+{%- endmacro %}
+
+{#- The driver in `place` (0 for the costliest): the text of the measure placed there. -#}
+{% macro driver_at(measures, place) -%}
+    case
+        {%- for measure in measures %}
+        when {{ measure }}_place = {{ place }} then {{ driver_text(measure) }}
+        {%- endfor %}
+    end
+{%- endmacro %}
