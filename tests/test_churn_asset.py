@@ -55,15 +55,18 @@ def test_training_inputs_keep_only_features():
     assert dates.nunique() == 2
 
 
-def test_the_asset_trains_saves_and_records_one_row_per_model(tmp_path):
+def test_the_asset_trains_saves_and_records_one_row_per_model_and_keeps_it_without_new_labels(tmp_path):
     warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
     warehouse.write_table("intermediate.int_churn_snapshots", snapshot_table(np.random.default_rng(7)))
 
-    for _ in range(2):  # a re-run replaces the model's row, never duplicates it
+    retrained = []
+    for _ in range(2):  # a re-run keeps the model it trained on the same snapshots: one row, one file
         result = dg.materialize(
             [churn_model_metrics], resources={"warehouse": warehouse}, partition_key=TODAY
         )
-    metadata = result.asset_materializations_for_node(churn_model_metrics.op.name)[0].metadata
+        metadata = result.asset_materializations_for_node(churn_model_metrics.op.name)[0].metadata
+        retrained.append(metadata["retrained"].value)
+    assert retrained == [True, False]
 
     rows = warehouse.query("select * from marts.churn_model_metrics")
     assert len(rows) == 1
@@ -75,7 +78,7 @@ def test_the_asset_trains_saves_and_records_one_row_per_model(tmp_path):
     assert metadata["validation_auc"].value == row["validation_auc"]
     model = ChurnModel.load(row["artifact"])
     assert model.version == row["model_version"]
-    assert (tmp_path / "models" / f"churn-{model.version}.joblib").exists()
+    assert [p.name for p in (tmp_path / "models").iterdir()] == [f"churn-{model.version}.joblib"]
 
     # The backtest holds exactly the validation window (the last 2 of 8 months), scored as validated.
     backtest = warehouse.query("select * from marts.churn_backtest")

@@ -252,6 +252,7 @@ def fit_churn_model(
     random_state: int = 0,
     min_train_positives: int = MIN_TRAIN_POSITIVES,
     min_validation_positives: int = MIN_VALIDATION_POSITIVES,
+    previous: ChurnModel | None = None,
 ) -> ChurnModel:
     """Fit the churn model with a time-based validation window (see the module docstring).
 
@@ -260,6 +261,11 @@ def fit_churn_model(
     row; ``groups`` (e.g. the segment) feeds only the fallback. All must share
     the same index. ``min_train_positives`` and ``min_validation_positives``
     apply to each class (churned and not churned) of each window.
+
+    ``previous`` is a model fitted earlier. It is returned as it is when it
+    was fitted on these very rows with these settings (its version would come
+    out the same): labels arrive once a month, so most days bring nothing new
+    to learn and need no refit.
     """
     if not 0 < validation_share < 1:
         raise ValueError(f"validation_share must be between 0 and 1, got {validation_share}")
@@ -280,7 +286,10 @@ def fit_churn_model(
 
     training_dates, validation_dates = _split_dates(dates, validation_share)
     is_validation = dates.isin(validation_dates).to_numpy()
-    params = _params(validation_share, random_state)
+    params = _params(validation_share, random_state, min_train_positives, min_validation_positives)
+    if previous is not None and previous.version == _version(previous.kind, features, y, dates, params):
+        log.info("churn model %s was fitted on the same snapshots and settings: kept", previous.version)
+        return previous
     common = {
         "feature_names": feature_names,
         "trained_at": datetime.now(UTC),
@@ -480,10 +489,14 @@ def _contributions(explainer: Pipeline, x: np.ndarray) -> np.ndarray:
     return explainer[:-1].transform(x) * explainer[-1].coef_[0]
 
 
-def _params(validation_share: float, random_state: int) -> dict[str, Any]:
+def _params(
+    validation_share: float, random_state: int, min_train_positives: int, min_validation_positives: int
+) -> dict[str, Any]:
     return {
         "validation_share": validation_share,
         "random_state": random_state,
+        "min_train_positives": min_train_positives,
+        "min_validation_positives": min_validation_positives,
         "calibration": f"sigmoid, {CALIBRATION_FOLDS} stratified folds",
         "logistic_regression": {"C": 1.0, "class_weight": None, "imputer": "median"},
         "gradient_boosting": {"max_iter": 100, "learning_rate": 0.1},

@@ -117,6 +117,18 @@ def test_save_and_load_round_trip(linear, tmp_path) -> None:
     assert loaded.drivers(features.head(5)) == model.drivers(features.head(5))
 
 
+def test_a_previous_model_is_kept_only_for_the_same_snapshots_and_settings(linear, tmp_path) -> None:
+    model, features, label, dates, _ = linear
+    previous = ChurnModel.load(model.save(tmp_path / "churn.joblib"))
+    assert fit_churn_model(features, label, dates, previous=previous) is previous
+    # One label more (a snapshot whose outcome changed), or other settings: a new fit
+    relabelled = label.copy()
+    relabelled.iloc[0] = 1 - relabelled.iloc[0]
+    refitted = fit_churn_model(features, relabelled, dates, previous=previous)
+    assert refitted is not previous and refitted.version != previous.version
+    assert fit_churn_model(features, label, dates, previous=previous, validation_share=0.5) is not previous
+
+
 def test_loading_another_format_version_names_the_file(linear, tmp_path, monkeypatch) -> None:
     path = tmp_path / "old_churn.joblib"
     with monkeypatch.context() as patch:

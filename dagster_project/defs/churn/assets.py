@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 from dagster_dbt import get_asset_key_for_model
 
-from dagster_project.churn import ChurnModel, fit_churn_model
+from dagster_project.churn import ChurnModel, ModelFormatError, fit_churn_model
 from dagster_project.defs.churn.predictions import driver_words, prediction_rows
 from dagster_project.defs.churn.tables import (
     CHURN_BACKTEST,
@@ -79,19 +79,26 @@ def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse)
         [end],
     )
     features, label, dates, segments = training_inputs(snapshots)
-    model = fit_churn_model(features, label, dates, groups=segments)
+    previous = _previous_model(context, warehouse)
+    model = fit_churn_model(features, label, dates, groups=segments, previous=previous)
+    retrained = model is not previous
     for warning in model.warnings:
         context.log.warning(warning)
-    artifact = model.save(warehouse.file.parent / "models" / f"churn-{model.version}.joblib")
-    horizon = (
-        int(snapshots["horizon_days"].iloc[0]) if "horizon_days" in snapshots and len(snapshots) else None
-    )
-    row = metrics_row(model, artifact=str(artifact), trained_on=len(snapshots), horizon_days=horizon)
-    models = warehouse.replace_rows(CHURN_MODEL_METRICS, row, key="model_version")
+    artifact = warehouse.file.parent / "models" / f"churn-{model.version}.joblib"
+    if retrained:
+        model.save(artifact)
+        horizon = (
+            int(snapshots["horizon_days"].iloc[0]) if "horizon_days" in snapshots and len(snapshots) else None
+        )
+        row = metrics_row(model, artifact=str(artifact), trained_on=len(snapshots), horizon_days=horizon)
+        warehouse.replace_rows(CHURN_MODEL_METRICS, row, key="model_version")
+    else:
+        context.log.info(f"no new labelled snapshot since churn model {model.version} was trained: kept it")
     metrics = model.metrics.as_dict()
     yield dg.MaterializeResult(
         asset_key=["marts", "churn_model_metrics"],
         metadata={
+            "retrained": retrained,
             "model_version": model.version,
             "model_kind": model.kind,
             "training_snapshots": len(snapshots),
@@ -103,7 +110,7 @@ def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse)
             "calibration": dg.MetadataValue.json(model.metrics.calibration_frame().to_dict("records")),
             "warnings": "; ".join(model.warnings) or "none",
             "artifact": dg.MetadataValue.path(str(artifact)),
-            "dagster/row_count": models,
+            "dagster/row_count": warehouse.scalar(f"select count(*) from {CHURN_MODEL_METRICS.name}"),
         },
     )
     if not reaches_latest_day(context, warehouse, FEATURES):
@@ -203,6 +210,18 @@ def churn_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse):
             ),
         },
     )
+
+
+def _previous_model(context: dg.AssetExecutionContext, warehouse: Warehouse) -> ChurnModel | None:
+    """The model the last run trained, to keep if nothing new was labelled since; None if there is none
+    or it cannot be read (then the run trains a new one)."""
+    if not warehouse.columns(CHURN_MODEL_METRICS.name):
+        return None
+    try:
+        return _latest_model(warehouse)[0]
+    except (RuntimeError, FileNotFoundError, ModelFormatError) as error:
+        context.log.info(f"no previous churn model to keep ({error}): training one")
+        return None
 
 
 def _latest_model(warehouse: Warehouse) -> tuple[ChurnModel, str]:
