@@ -3,8 +3,11 @@
 Layout of the publish folder (``HEALTH_PUBLISH_DIR``, default ``data/published``)::
 
     health.duckdb        every table of schema marts, one DuckDB file
-    parquet/             a link to the current parquet-<id>/ folder: one <table>.parquet per table
-    manifest.json        when, from which run and as of which day; the tables and their rows
+    parquet/             a link to the current parquet-<id>/ folder:
+        <table>.parquet              a table without an as_of_date column
+        <table>/<YYYY-MM>.parquet    a table with one (of type date): a file per month of it
+    manifest.json        when, from which run and as of which day; the tables and their rows, and a
+                         fingerprint of each month of each dated table
 
 How it stays safe for readers:
 
@@ -19,6 +22,17 @@ How it stays safe for readers:
   folder is kept (a reader may be in the middle of it); older ones are removed.
 - Anything that fails before the renames leaves the published copy as it was;
   the temporary files are removed.
+
+How it stays fast as history grows: a daily run changes the last days of the
+history tables, not the years before them. Each month of a dated table is
+fingerprinted (its rows and a hash of them); the new copy starts from a byte
+copy of the previous ``health.duckdb``, and only the months whose fingerprint
+changed are deleted and copied again, and written again as Parquet (an
+unchanged month's file is hard-linked from the previous folder). Tables without
+dates, and tables whose columns changed, are copied whole. Every dated table's
+months are then fingerprinted again in the copy (a copy that differs, say
+edited by hand, is copied whole) and every table's rows counted against the
+warehouse: a copy that does not reconcile is not published.
 """
 
 from __future__ import annotations
@@ -37,11 +51,20 @@ DATABASE = "health.duckdb"
 PARQUET_LINK = "parquet"
 MANIFEST = "manifest.json"
 KEEP_PARQUET_FOLDERS = 2
+DATED = "as_of_date"
+# The month a row of a dated table is published in (rows without a date: "none").
+MONTH = f"coalesce(strftime({DATED}, '%Y-%m'), 'none')"
+
+# month -> fingerprint ("<rows>:<sum of row hashes>"), per dated table
+Fingerprints = dict[str, dict[str, str]]
 
 
 @dataclass(frozen=True)
 class PublishedCopy:
-    """What was published: where, the tables with their rows, and the as-of date of the current tables."""
+    """What was published: where, the tables with their rows, and the as-of date of the current tables.
+
+    ``months_copied`` lists, per dated table, the months copied in this run (all of them on a first
+    publish; the changed ones after that)."""
 
     folder: Path
     tables: dict[str, int]
@@ -49,10 +72,21 @@ class PublishedCopy:
     published_at: str
     run_id: str | None = None
     parquet_folder: Path | None = field(default=None)
+    months: Fingerprints = field(default_factory=dict)
+    months_copied: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def database(self) -> Path:
         return self.folder / DATABASE
+
+
+@dataclass(frozen=True)
+class _Previous:
+    """The copy published before, to start from: its database, Parquet folder and month fingerprints."""
+
+    database: Path
+    parquet: Path
+    months: Fingerprints
 
 
 def publish_copy(
@@ -68,14 +102,13 @@ def publish_copy(
     if link.exists() and not link.is_symlink():
         raise RuntimeError(f"{link} is a folder, not the link this job maintains: move it away and re-run")
     try:
-        tables, as_of_date = _write_copy(warehouse, temporary, parquet, schema)
+        written = _write_copy(warehouse, temporary, parquet, schema, _previous_copy(folder))
         copy = PublishedCopy(
             folder=folder,
-            tables=tables,
-            as_of_date=as_of_date,
             published_at=datetime.now(UTC).isoformat(timespec="seconds"),
             run_id=run_id,
             parquet_folder=parquet,
+            **written,
         )
         manifest = folder / f".{MANIFEST}.{token}.tmp"
         manifest.write_text(json.dumps(_manifest(copy), indent=2) + "\n")
@@ -95,35 +128,148 @@ def publish_copy(
     return copy
 
 
+def _previous_copy(folder: Path) -> _Previous | None:
+    """The current copy, if it is complete and says what its months hold; else None (copy everything)."""
+    database, parquet, manifest = folder / DATABASE, folder / PARQUET_LINK, folder / MANIFEST
+    if not (database.is_file() and parquet.is_dir() and manifest.is_file()):
+        return None
+    try:
+        months = json.loads(manifest.read_text()).get("months")
+    except (OSError, ValueError):
+        return None
+    if not isinstance(months, dict):
+        return None
+    return _Previous(database=database, parquet=parquet.resolve(), months=months)
+
+
 def _write_copy(
-    warehouse: Path, database: Path, parquet: Path, schema: str
-) -> tuple[dict[str, int], str | None]:
+    warehouse: Path, database: Path, parquet: Path, schema: str, previous: _Previous | None
+) -> dict:
     parquet.mkdir()
+    if previous is not None:
+        shutil.copyfile(previous.database, database)
     tables: dict[str, int] = {}
+    months: Fingerprints = {}
+    months_copied: dict[str, list[str]] = {}
     with duckdb.connect(str(database)) as con:
         con.execute(f"attach '{warehouse}' as source (read_only)")
-        names = [
-            name
-            for (name,) in con.execute(
-                """select table_name from duckdb_tables() where database_name = 'source' and schema_name = ?
-                   order by table_name""",
-                [schema],
-            ).fetchall()
-        ]
+        names = _table_names(con, "source", schema)
         if not names:
             raise RuntimeError(f"{warehouse} has no tables in schema {schema}: nothing to publish")
-        con.execute(f"create schema {schema}")
+        con.execute(f"create schema if not exists {schema}")
+        for stale in sorted(set(_table_names(con, _database_name(con), schema)) - set(names)):
+            con.execute(f'drop table {schema}."{stale}"')
         for name in names:
-            con.execute(f'create table {schema}."{name}" as select * from source.{schema}."{name}"')
-            con.execute(f"copy {schema}.\"{name}\" to '{parquet / (name + '.parquet')}' (format parquet)")
-            tables[name] = con.execute(f'select count(*) from {schema}."{name}"').fetchone()[0]
+            source, copy = f'source.{schema}."{name}"', f'{schema}."{name}"'
+            columns = _columns(con, "source", schema, name)
+            if dict(columns).get(DATED) != "DATE":
+                con.execute(f"create or replace table {copy} as select * from {source}")
+                con.execute(f"copy {copy} to '{parquet / (name + '.parquet')}' (format parquet)")
+            else:
+                kept = previous.months.get(name, {}) if previous is not None else {}
+                months[name], months_copied[name] = _copy_changed_months(con, schema, name, columns, kept)
+                _write_months(con, copy, parquet / name, months[name], months_copied[name], previous)
+            tables[name] = _reconciled_rows(con, source, copy)
         as_of_date = None
         if "customer_health" in names:
             day = con.execute(f"select max(as_of_date) from {schema}.customer_health").fetchone()[0]
             as_of_date = None if day is None else str(day)
         con.execute("detach source")
         con.execute("checkpoint")
-    return tables, as_of_date
+    return {"tables": tables, "as_of_date": as_of_date, "months": months, "months_copied": months_copied}
+
+
+def _copy_changed_months(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    name: str,
+    columns: list[tuple[str, str]],
+    kept: dict[str, str],
+) -> tuple[dict[str, str], list[str]]:
+    """Bring the dated table level with the warehouse's month by month: the months whose fingerprint
+    differs from ``kept`` (what the previous copy holds) are replaced; a table whose columns changed, or
+    whose copy then still differs, is copied whole. Returns the warehouse's fingerprints and the months
+    copied; raises when the copy does not match the warehouse."""
+    source, copy = f'source.{schema}."{name}"', f'{schema}."{name}"'
+    months = _fingerprints(con, source)
+    if kept and _columns(con, _database_name(con), schema, name) == columns:
+        changed = sorted(month for month, fingerprint in months.items() if kept.get(month) != fingerprint)
+        gone = sorted(set(kept) - set(months))
+        if changed or gone:
+            in_months = f"list_contains(?, {MONTH})"
+            con.execute(f"delete from {copy} where {in_months}", [changed + gone])
+            con.execute(f"insert into {copy} select * from {source} where {in_months}", [changed])
+        if _fingerprints(con, copy) == months:
+            return months, changed
+        # The previous copy does not hold what its manifest says (edited by hand?): copy the table whole.
+    con.execute(f"create or replace table {copy} as select * from {source}")
+    if _fingerprints(con, copy) != months:
+        raise RuntimeError(f"the copy of {copy} does not match the warehouse: not published. Re-run the day.")
+    return months, sorted(months)
+
+
+def _table_names(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> list[str]:
+    return [
+        name
+        for (name,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = ? and schema_name = ? "
+            "order by table_name",
+            [database, schema],
+        ).fetchall()
+    ]
+
+
+def _database_name(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("select current_database()").fetchone()[0]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
+        [database, schema, table],
+    ).fetchall()
+
+
+def _fingerprints(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """Each month's rows and the sum of their row hashes: equal fingerprints, equal months."""
+    rows = con.execute(
+        f"select {MONTH} as month, count(*), sum(cast(hash(t) as hugeint)) from {table} as t group by 1"
+    ).fetchall()
+    return {month: f"{count}:{hashes}" for month, count, hashes in rows}
+
+
+def _write_months(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    folder: Path,
+    months: dict[str, str],
+    changed: list[str],
+    previous: _Previous | None,
+) -> None:
+    """One Parquet file per month; an unchanged month's file is hard-linked from the previous copy."""
+    folder.mkdir()
+    for month in sorted(months):
+        target = folder / f"{month}.parquet"
+        before = previous.parquet / folder.name / target.name if previous is not None else None
+        if month not in changed and before is not None and before.is_file():
+            try:
+                os.link(before, target)
+                continue
+            except OSError:  # another file system, or no hard links: write it again
+                pass
+        con.execute(f"copy (select * from {table} where {MONTH} = ?) to '{target}' (format parquet)", [month])
+
+
+def _reconciled_rows(con: duckdb.DuckDBPyConnection, source: str, copy: str) -> int:
+    expected = con.execute(f"select count(*) from {source}").fetchone()[0]
+    rows = con.execute(f"select count(*) from {copy}").fetchone()[0]
+    if rows != expected:
+        raise RuntimeError(
+            f"the copy of {copy} has {rows:,} rows but the warehouse has {expected:,}: not published. "
+            "Delete the publish folder's health.duckdb to copy every table whole, and re-run."
+        )
+    return rows
 
 
 def _manifest(copy: PublishedCopy) -> dict:
@@ -134,6 +280,7 @@ def _manifest(copy: PublishedCopy) -> dict:
         "database": DATABASE,
         "parquet": PARQUET_LINK,
         "tables": copy.tables,
+        "months": copy.months,
     }
 
 

@@ -34,7 +34,10 @@ def test_every_published_table_is_copied_to_duckdb_and_parquet_with_a_manifest(t
     with duckdb.connect(str(folder / "health.duckdb"), read_only=True) as con:
         tables = con.execute("select schema_name, table_name from duckdb_tables() order by 2").fetchall()
         assert tables == [("marts", "customer_health"), ("marts", "mrr_daily")]
-    assert len(pd.read_parquet(folder / "parquet" / "customer_health.parquet")) == 5
+    # A dated table is a folder of monthly files, an undated one a file
+    assert [p.name for p in (folder / "parquet" / "customer_health").iterdir()] == ["2026-06.parquet"]
+    assert len(pd.read_parquet(folder / "parquet" / "customer_health")) == 5
+    assert len(pd.read_parquet(folder / "parquet" / "mrr_daily.parquet")) == 3
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["as_of_date"] == "2026-06-30" and manifest["run_id"] == "run-1"
     assert manifest["tables"] == {"customer_health": 5, "mrr_daily": 3}
@@ -86,7 +89,7 @@ def test_a_failed_publish_leaves_the_last_copy_in_place(tmp_path):
     with pytest.raises(RuntimeError, match="no tables in schema marts: nothing to publish"):
         publish_copy(empty, folder)
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
-    assert len(pd.read_parquet(folder / "parquet" / "customer_health.parquet")) == 5
+    assert len(pd.read_parquet(folder / "parquet" / "customer_health")) == 5
 
 
 def test_parquet_readers_follow_one_link_and_old_versions_are_pruned(tmp_path):
@@ -105,3 +108,83 @@ def test_a_foreign_parquet_folder_stops_the_publish_before_anything_is_swapped(t
     with pytest.raises(RuntimeError, match="is a folder, not the link this job maintains"):
         publish_copy(warehouse, folder)
     assert sorted(p.name for p in folder.iterdir()) == ["parquet"]
+
+
+def dated_warehouse(path, days: int, score: int = 50) -> None:
+    """marts.health_history: accounts a and b from 30 May for ``days`` days (into June and July)."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute(
+            "create or replace table marts.health_history as "
+            f"select account_id, date '2026-05-30' + cast(d as integer) as as_of_date, {score} as score "
+            f"from range({days}) t(d) cross join (values ('a'), ('b')) accounts(account_id)"
+        )
+        con.execute("create or replace table marts.settings as select 1 as x")
+
+
+def published_rows(folder, table: str) -> list[tuple]:
+    with duckdb.connect(str(folder / "health.duckdb"), read_only=True) as con:
+        return con.execute(f"select * from marts.{table} order by all").fetchall()
+
+
+def warehouse_rows(path, table: str) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(f"select * from marts.{table} order by all").fetchall()
+
+
+def test_the_next_day_copies_only_the_months_that_changed(tmp_path):
+    warehouse, folder = tmp_path / "w.duckdb", tmp_path / "published"
+    dated_warehouse(warehouse, days=40)  # 30 May .. 8 July: May 4 rows, June 60, July 16
+    first = publish_copy(warehouse, folder)
+    assert first.months_copied == {"health_history": ["2026-05", "2026-06", "2026-07"]}
+    june = (folder / "parquet" / "health_history" / "2026-06.parquet").resolve()
+
+    dated_warehouse(warehouse, days=41)  # one more day, 9 July
+    second = publish_copy(warehouse, folder)
+    assert second.months_copied == {"health_history": ["2026-07"]}
+    assert second.tables == {"health_history": 82, "settings": 1}
+    assert published_rows(folder, "health_history") == warehouse_rows(warehouse, "health_history")
+    # June's file is the same file as before (hard-linked), July's is new
+    parquet = folder / "parquet" / "health_history"
+    assert (parquet / "2026-06.parquet").stat().st_ino == june.stat().st_ino
+    assert len(pd.read_parquet(parquet / "2026-07.parquet")) == 18
+    assert len(pd.read_parquet(parquet)) == 82
+
+
+def test_a_changed_past_month_is_copied_again_and_a_gone_month_removed(tmp_path):
+    warehouse, folder = tmp_path / "w.duckdb", tmp_path / "published"
+    dated_warehouse(warehouse, days=40)
+    publish_copy(warehouse, folder)
+    with duckdb.connect(str(warehouse)) as con:  # a backfill rescored 10 June; May is gone
+        con.execute("update marts.health_history set score = 70 where as_of_date = date '2026-06-10'")
+        con.execute("delete from marts.health_history where as_of_date < date '2026-06-01'")
+    copy = publish_copy(warehouse, folder)
+    assert copy.months_copied == {"health_history": ["2026-06"]}
+    assert published_rows(folder, "health_history") == warehouse_rows(warehouse, "health_history")
+    assert sorted(p.name for p in (folder / "parquet" / "health_history").iterdir()) == [
+        "2026-06.parquet",
+        "2026-07.parquet",
+    ]
+
+
+def test_a_copy_that_differs_from_its_manifest_or_new_columns_are_copied_whole(tmp_path):
+    warehouse, folder = tmp_path / "w.duckdb", tmp_path / "published"
+    dated_warehouse(warehouse, days=40)
+    publish_copy(warehouse, folder)
+    with duckdb.connect(str(folder / "health.duckdb")) as con:  # someone edited the published copy
+        con.execute("delete from marts.health_history where account_id = 'a'")
+    copy = publish_copy(warehouse, folder)
+    assert copy.months_copied == {"health_history": ["2026-05", "2026-06", "2026-07"]}
+    assert published_rows(folder, "health_history") == warehouse_rows(warehouse, "health_history")
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table marts.health_history add column grade varchar default 'B'")
+    copy = publish_copy(warehouse, folder)
+    assert copy.months_copied == {"health_history": ["2026-05", "2026-06", "2026-07"]}
+    assert published_rows(folder, "health_history") == warehouse_rows(warehouse, "health_history")
+    assert list(pd.read_parquet(folder / "parquet" / "health_history").columns) == [
+        "account_id",
+        "as_of_date",
+        "score",
+        "grade",
+    ]

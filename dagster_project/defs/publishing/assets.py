@@ -49,10 +49,12 @@ def published_copy(
     context: dg.AssetExecutionContext, warehouse: Warehouse, publish_folder: PublishFolder
 ) -> dg.MaterializeResult:
     """The copy BI tools read, in HEALTH_PUBLISH_DIR (default data/published): every table of schema marts
-    in health.duckdb and as parquet/<table>.parquet, with manifest.json. Built aside and swapped in with
-    an atomic rename, so a reader holding the old copy is never blocked and never sees half a table;
-    it runs only after every mart was built and its checks passed, and a failed run leaves the last
-    copy in place."""
+    in health.duckdb and as Parquet (parquet/<table>.parquet, or parquet/<table>/<YYYY-MM>.parquet for a
+    table with an as_of_date), with manifest.json. Built aside and swapped in with an atomic rename, so
+    a reader holding the old copy is never blocked and never sees half a table; it runs only after every
+    mart was built and its checks passed, and a failed run leaves the last copy in place. Only the months
+    that changed since the last copy are copied again, and every table is reconciled with the warehouse
+    before the copy is swapped in."""
     failed = failed_error_checks(context)
     if failed:
         raise PublishRefused(
@@ -70,6 +72,7 @@ def published_copy(
             "as_of_date": copy.as_of_date or "none",
             "tables": len(copy.tables),
             "dagster/row_count": sum(copy.tables.values()),
+            "months_copied": dg.MetadataValue.json(copy.months_copied),
             "published_tables": dg.MetadataValue.md(preview),
         }
     )
