@@ -152,6 +152,13 @@ def round_weights(raw: np.ndarray, decimals: int = 2) -> np.ndarray:
     return whole / unit
 
 
+def inputs_fingerprint(rows: pd.DataFrame) -> str:
+    """A fingerprint of the snapshot rows and of the settings below: equal fingerprints, equal
+    recommendations (`recommend_weights` is deterministic)."""
+    data = int(pd.util.hash_pandas_object(rows, index=False).to_numpy().sum()) if len(rows) else 0
+    return f"{len(rows)}:{data}:{MIN_OUTCOMES}:{MIN_AUC_GAIN}:{L2_PENALTY}"
+
+
 def recommend_weights(rows: pd.DataFrame) -> pd.DataFrame:
     """Current and recommended weight of every scorecard measure, with the backtest AUC of each set.
 

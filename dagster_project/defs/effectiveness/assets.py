@@ -7,9 +7,11 @@ from dagster_project.defs.dbt.assets import dbt_models
 from dagster_project.defs.effectiveness.tables import RECOMMENDED_WEIGHTS
 from dagster_project.defs.owners import ANALYTICS
 from dagster_project.defs.partitions import SINGLE_RUN, as_of_window, daily_partitions, reaches_latest_day
-from dagster_project.effectiveness import recommend_weights
+from dagster_project.effectiveness import inputs_fingerprint, recommend_weights
 from dagster_project.warehouse.resource import Warehouse
 
+# Metadata of each fit: what it was fitted on, so that a day with the same inputs need not fit again.
+FINGERPRINT = "inputs_fingerprint"
 # The days the recalibration can run for: those with health scores.
 SCORED_DAYS = "intermediate.int_account_health_daily"
 # Each measure's points on each labelled snapshot, with the outcome and any CSM override of the day.
@@ -65,6 +67,12 @@ def recommended_weights(context: dg.AssetExecutionContext, warehouse: Warehouse)
         return dg.MaterializeResult(metadata={"unchanged": True})
     _, end = as_of_window(context)
     rows = warehouse.query(SNAPSHOT_POINTS, [end])
+    fingerprint = inputs_fingerprint(rows)
+    if fingerprint == _last_fingerprint(context) and warehouse.columns(RECOMMENDED_WEIGHTS.name):
+        # No snapshot labelled since the last fit and the same weights: the fit would come out the same
+        warehouse.execute(f"update {RECOMMENDED_WEIGHTS.name} set labels_known_before = ?", [end])
+        context.log.info("no new labelled snapshot and the same weights since the last fit: kept it")
+        return dg.MaterializeResult(metadata={"refitted": False, FINGERPRINT: fingerprint})
     table = recommend_weights(rows).assign(labels_known_before=end)
     if table.empty:
         table = table.reindex(columns=RECOMMENDED_WEIGHTS.column_names)
@@ -75,6 +83,8 @@ def recommended_weights(context: dg.AssetExecutionContext, warehouse: Warehouse)
     changed = table[table["recommended_weight"] != table["current_weight"]]
     return dg.MaterializeResult(
         metadata={
+            "refitted": True,
+            FINGERPRINT: fingerprint,
             "dagster/row_count": written,
             "all_current_auc": _number(cards["all_current_auc"].iloc[0] if len(cards) else None),
             "all_recommended_auc": _number(cards["all_recommended_auc"].iloc[0] if len(cards) else None),
@@ -88,6 +98,13 @@ def recommended_weights(context: dg.AssetExecutionContext, warehouse: Warehouse)
             ),
         }
     )
+
+
+def _last_fingerprint(context: dg.AssetExecutionContext) -> str | None:
+    event = context.instance.get_latest_materialization_event(context.asset_key)
+    materialization = event.asset_materialization if event else None
+    value = materialization.metadata.get(FINGERPRINT) if materialization else None
+    return None if value is None else value.value
 
 
 def _number(value: float | None) -> float | str:
