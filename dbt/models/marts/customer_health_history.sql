@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='as_of_window', on_schema_change='fail') }}
+{{ config(materialized='incremental', incremental_strategy='as_of_window') }}
 
 -- Every active account's health on every day of the history (see int_account_health_daily).
 select

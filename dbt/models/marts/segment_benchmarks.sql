@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='as_of_window', on_schema_change='fail') }}
+{{ config(materialized='incremental', incremental_strategy='as_of_window') }}
 
 {%- set measures = ['weighted_events_30d', 'active_contacts_30d', 'engagement_trend', 'feature_breadth',
                     'seat_depth', 'weighted_tickets_90d', 'csat_average_90d', 'nps_latest',
