@@ -63,6 +63,8 @@ def _run_job(profile: Profile, folder: Path, name: str, day: str, with_generate:
         **profile.env(),
         "HEALTH_WAREHOUSE": str(folder / "warehouse.duckdb"),
         "HEALTH_PUBLISH_DIR": str(folder / "published"),
+        # One run history for both runs, as production keeps: the next day sees what the first build did
+        "DAGSTER_HOME": str(folder / "dagster_home"),
     }
     result_file = folder / f"{name}.json"
     command = [sys.executable, "-m", "dagster_project.benchmark.job", str(result_file), day]

@@ -21,6 +21,7 @@ import dagster as dg
 
 from dagster_project.defs.dbt.project import dbt_project
 from dagster_project.defs.ingestion.resources import RawSource
+from dagster_project.instance import prepare_home
 from dagster_project.sources.raw_tables import RAW_TABLES
 from dagster_project.warehouse.resource import Warehouse
 
@@ -44,16 +45,19 @@ def generate() -> dict:
 
 
 def run_job(day: str) -> tuple[list[dict], str, bool]:
-    """The daily job for ``day``; each step's times and rows."""
+    """The daily job for ``day`` on the run history in DAGSTER_HOME (the parent gives each profile one);
+    each step's times and rows."""
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     from dagster_project.definitions import defs
 
-    instance = dg.DagsterInstance.ephemeral()
-    result = defs.resolve_job_def("health_warehouse").execute_in_process(
-        instance=instance, partition_key=day, raise_on_error=False
-    )
+    prepare_home()
+    with dg.DagsterInstance.get() as instance:
+        result = defs.resolve_job_def("health_warehouse").execute_in_process(
+            instance=instance, partition_key=day, raise_on_error=False
+        )
+        entries = instance.all_logs(result.run_id)
     steps: dict[str, dict] = {}
-    for entry in instance.all_logs(result.run_id):
+    for entry in entries:
         event = entry.dagster_event
         if event is None or event.step_key is None:
             continue

@@ -67,7 +67,8 @@ def recommended_weights(context: dg.AssetExecutionContext, warehouse: Warehouse)
         return dg.MaterializeResult(metadata={"unchanged": True})
     _, end = as_of_window(context)
     rows = warehouse.query(SNAPSHOT_POINTS, [end])
-    fingerprint = inputs_fingerprint(rows)
+    # The warehouse is part of it: a run history may have served another warehouse
+    fingerprint = f"{warehouse.file}:{inputs_fingerprint(rows)}"
     if fingerprint == _last_fingerprint(context) and warehouse.columns(RECOMMENDED_WEIGHTS.name):
         # No snapshot labelled since the last fit and the same weights: the fit would come out the same
         warehouse.execute(f"update {RECOMMENDED_WEIGHTS.name} set labels_known_before = ?", [end])
