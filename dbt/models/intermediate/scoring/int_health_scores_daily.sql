@@ -36,13 +36,10 @@ sums as (
         segment_stats.{{ measure }}_median,
         {%- endfor %}
         {%- for measure in measures %}
-        {{ "+ " if not loop.first }}case
-            when points.{{ measure }}_points is not null then cast(scorecards.{{ measure }}_weight as decimal(18, 8))
-            else 0
-        end
+        {{ "+ " if not loop.first }}{{ present_weight(measure) }}
         {%- endfor %} as present_weight,
         {%- for measure in measures %}
-        {{ "+ " if not loop.first }}coalesce(cast(scorecards.{{ measure }}_weight * points.{{ measure }}_points as decimal(18, 8)), 0)
+        {{ "+ " if not loop.first }}{{ weighted_points(measure) }}
         {%- endfor %} as weighted_points,
         {%- for measure in measures %}
         {{ "+ " if not loop.first }}case
@@ -57,18 +54,17 @@ sums as (
             {%- endfor %}
         ) as cap_score,
         {%- for category in categories %}
-        ({%- for measure in measures %}
-            {{ "+ " if not loop.first }}case
-                when scorecards.{{ measure }}_category = '{{ category }}'
-                    then coalesce(cast(scorecards.{{ measure }}_weight * points.{{ measure }}_points as decimal(18, 8)), 0)
-                else 0
-            end
-        {%- endfor %})
-        / nullif(
+        (
             {%- for measure in measures %}
             {{ "+ " if not loop.first }}case
-                when scorecards.{{ measure }}_category = '{{ category }}' and points.{{ measure }}_points is not null
-                    then cast(scorecards.{{ measure }}_weight as decimal(18, 8))
+                when scorecards.{{ measure }}_category = '{{ category }}' then {{ weighted_points(measure) }}
+                else 0
+            end
+            {%- endfor %}
+        ) / nullif(
+            {%- for measure in measures %}
+            {{ "+ " if not loop.first }}case
+                when scorecards.{{ measure }}_category = '{{ category }}' then {{ present_weight(measure) }}
                 else 0
             end
             {%- endfor %},

@@ -1,5 +1,18 @@
-{#- The drivers of int_health_scores_daily, worked out within an account-day's row: the model has a
-    column per measure (`<measure>_cost`, `<measure>_label_order`, `<measure>_place`, ...). -#}
+{#- The terms of int_health_scores_daily, which works on one row per account-day with a column per
+    measure (`points.<measure>_points`, `scorecards.<measure>_weight`, `<measure>_cost`, ...). -#}
+
+{#- A measure's weight when it has points (it counts in the denominator), else 0; in decimals. -#}
+{% macro present_weight(measure) -%}
+    case
+        when points.{{ measure }}_points is not null then cast(scorecards.{{ measure }}_weight as decimal(18, 8))
+        else 0
+    end
+{%- endmacro %}
+
+{#- A measure's weighted points (0 without points); in decimals. -#}
+{% macro weighted_points(measure) -%}
+    coalesce(cast(scorecards.{{ measure }}_weight * points.{{ measure }}_points as decimal(18, 8)), 0)
+{%- endmacro %}
 
 {#- `other` cost more than `measure`, or as much with a label listed earlier. -#}
 {% macro driver_costs_more(other, measure) -%}
