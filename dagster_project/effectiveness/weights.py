@@ -42,6 +42,9 @@ from sklearn.metrics import roc_auc_score
 MIN_OUTCOMES = 20
 MIN_AUC_GAIN = 0.001
 L2_PENALTY = 1e-3
+# The settings a fit depends on besides its rows (`recommend_weights` is deterministic): the same rows
+# and settings give the same recommendations.
+FIT_SETTINGS = f"{MIN_OUTCOMES}:{MIN_AUC_GAIN}:{L2_PENALTY}"
 CAP = "cap"
 
 
@@ -150,13 +153,6 @@ def round_weights(raw: np.ndarray, decimals: int = 2) -> np.ndarray:
     order = np.argsort(-(scaled - whole), kind="stable")
     whole[order[:short]] += 1
     return whole / unit
-
-
-def inputs_fingerprint(rows: pd.DataFrame) -> str:
-    """A fingerprint of the snapshot rows and of the settings below: equal fingerprints, equal
-    recommendations (`recommend_weights` is deterministic)."""
-    data = int(pd.util.hash_pandas_object(rows, index=False).to_numpy().sum()) if len(rows) else 0
-    return f"{len(rows)}:{data}:{MIN_OUTCOMES}:{MIN_AUC_GAIN}:{L2_PENALTY}"
 
 
 def recommend_weights(rows: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from dagster_project.defs.dbt.assets import dbt_models
 from dagster_project.defs.effectiveness.tables import RECOMMENDED_WEIGHTS
 from dagster_project.defs.owners import ANALYTICS
 from dagster_project.defs.partitions import SINGLE_RUN, as_of_window, daily_partitions, reaches_latest_day
-from dagster_project.effectiveness import inputs_fingerprint, recommend_weights
+from dagster_project.effectiveness import FIT_SETTINGS, recommend_weights
 from dagster_project.warehouse.resource import Warehouse
 
 # Metadata of each fit: what it was fitted on, so that a day with the same inputs need not fit again.
@@ -39,6 +39,11 @@ inner join intermediate.int_account_health_daily as health
 where snapshots.label_known_on < ?
 order by points.scorecard_id, points.account_id, points.as_of_date, points.measure
 """
+# The same rows counted and hashed in the warehouse: whether they changed since the last fit, without
+# reading them all into Python.
+SNAPSHOT_FINGERPRINT = (
+    f"select count(*), cast(sum(cast(hash(points) as hugeint)) as varchar) from ({SNAPSHOT_POINTS}) as points"
+)
 
 
 @dg.asset(
@@ -66,15 +71,15 @@ def recommended_weights(context: dg.AssetExecutionContext, warehouse: Warehouse)
         context.log.info("the run ends before the latest day: marts.recommended_weights left as it was")
         return dg.MaterializeResult(metadata={"unchanged": True})
     _, end = as_of_window(context)
-    rows = warehouse.query(SNAPSHOT_POINTS, [end])
+    rows, hashes = warehouse.query(SNAPSHOT_FINGERPRINT, [end]).iloc[0]
     # The warehouse is part of it: a run history may have served another warehouse
-    fingerprint = f"{warehouse.file}:{inputs_fingerprint(rows)}"
+    fingerprint = f"{warehouse.file}:{rows}:{hashes}:{FIT_SETTINGS}"
     if fingerprint == _last_fingerprint(context) and warehouse.columns(RECOMMENDED_WEIGHTS.name):
         # No snapshot labelled since the last fit and the same weights: the fit would come out the same
         warehouse.execute(f"update {RECOMMENDED_WEIGHTS.name} set labels_known_before = ?", [end])
         context.log.info("no new labelled snapshot and the same weights since the last fit: kept it")
         return dg.MaterializeResult(metadata={"refitted": False, FINGERPRINT: fingerprint})
-    table = recommend_weights(rows).assign(labels_known_before=end)
+    table = recommend_weights(warehouse.query(SNAPSHOT_POINTS, [end])).assign(labels_known_before=end)
     if table.empty:
         table = table.reindex(columns=RECOMMENDED_WEIGHTS.column_names)
     written = warehouse.write_table(RECOMMENDED_WEIGHTS, table)
