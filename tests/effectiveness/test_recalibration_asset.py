@@ -12,43 +12,30 @@ def add_snapshots(warehouse: Warehouse, month: str, accounts: int) -> None:
     """Snapshots on the first of ``month``, labelled 120 days later: every fourth account churned; two
     measures whose points foresee it."""
     day = f"date '{month}-01'"
-    warehouse.execute(
-        f"""
-        insert into intermediate.int_churn_snapshots
-        select 'a' || i, {day}, cast(i % 4 = 0 as integer), {day} + 120 from range({accounts}) t(i)
-        """
-    )
     for measure, weight in (("usage", 0.6), ("tickets", 0.4)):
         warehouse.execute(
             f"""
             insert into intermediate.int_snapshot_measure_points
             select 's', 'a' || i, {day}, '{measure}', 'engagement', {weight}, 'percentile',
-                case when i % 4 = 0 then 10 + i % 7 else 60 + i % 30 end, false, null
+                case when i % 4 = 0 then 10 + i % 7 else 60 + i % 30 end, false, null, null,
+                cast(i % 4 = 0 as integer), {day} + 120
             from range({accounts}) t(i)
             """
         )
-    warehouse.execute(
-        f"insert into intermediate.int_account_health_daily select 'a' || i, {day}, false, 50 "
-        f"from range({accounts}) t(i)"
-    )
+    # The scored days: the recalibration runs for a day that reaches the latest of them
+    warehouse.execute(f"insert into intermediate.int_account_health_daily select {day}")
 
 
 def test_a_day_without_a_new_label_keeps_the_fit_and_a_new_label_fits_again(tmp_path):
     warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
     warehouse.execute("create schema intermediate")
     warehouse.execute(
-        "create table intermediate.int_churn_snapshots (account_id varchar, as_of_date date, "
-        "churned_within_horizon integer, label_known_on date)"
-    )
-    warehouse.execute(
         "create table intermediate.int_snapshot_measure_points (scorecard_id varchar, account_id varchar, "
         "as_of_date date, measure varchar, category varchar, weight decimal(6, 4), method varchar, "
-        "points double, is_cap_holding boolean, cap_score decimal(5, 2))"
+        "points double, is_cap_holding boolean, cap_score decimal(5, 2), override_score decimal(5, 2), "
+        "churned integer, label_known_on date)"
     )
-    warehouse.execute(
-        "create table intermediate.int_account_health_daily (account_id varchar, as_of_date date, "
-        "override_applied boolean, health_score decimal(5, 2))"
-    )
+    warehouse.execute("create table intermediate.int_account_health_daily (as_of_date date)")
     add_snapshots(warehouse, "2026-01", accounts=120)
     instance = dg.DagsterInstance.ephemeral()
 

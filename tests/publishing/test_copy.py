@@ -122,13 +122,8 @@ def dated_warehouse(path, days: int, score: int = 50) -> None:
         con.execute("create or replace table marts.settings as select 1 as x")
 
 
-def published_rows(folder, table: str) -> list[tuple]:
-    with duckdb.connect(str(folder / "health.duckdb"), read_only=True) as con:
-        return con.execute(f"select * from marts.{table} order by all").fetchall()
-
-
-def warehouse_rows(path, table: str) -> list[tuple]:
-    with duckdb.connect(str(path), read_only=True) as con:
+def table_rows(database, table: str) -> list[tuple]:
+    with duckdb.connect(str(database), read_only=True) as con:
         return con.execute(f"select * from marts.{table} order by all").fetchall()
 
 
@@ -143,7 +138,7 @@ def test_the_next_day_copies_only_the_months_that_changed(tmp_path):
     second = publish_copy(warehouse, folder)
     assert second.months_copied == {"health_history": ["2026-07"]}
     assert second.tables == {"health_history": 82, "settings": 1}
-    assert published_rows(folder, "health_history") == warehouse_rows(warehouse, "health_history")
+    assert table_rows(folder / "health.duckdb", "health_history") == table_rows(warehouse, "health_history")
     # June's file is the same file as before (hard-linked), July's is new
     parquet = folder / "parquet" / "health_history"
     assert (parquet / "2026-06.parquet").stat().st_ino == june.stat().st_ino
@@ -160,7 +155,7 @@ def test_a_changed_past_month_is_copied_again_and_a_gone_month_removed(tmp_path)
         con.execute("delete from marts.health_history where as_of_date < date '2026-06-01'")
     copy = publish_copy(warehouse, folder)
     assert copy.months_copied == {"health_history": ["2026-06"]}
-    assert published_rows(folder, "health_history") == warehouse_rows(warehouse, "health_history")
+    assert table_rows(folder / "health.duckdb", "health_history") == table_rows(warehouse, "health_history")
     assert sorted(p.name for p in (folder / "parquet" / "health_history").iterdir()) == [
         "2026-06.parquet",
         "2026-07.parquet",
@@ -175,13 +170,13 @@ def test_a_copy_that_differs_from_its_manifest_or_new_columns_are_copied_whole(t
         con.execute("delete from marts.health_history where account_id = 'a'")
     copy = publish_copy(warehouse, folder)
     assert copy.months_copied == {"health_history": ["2026-05", "2026-06", "2026-07"]}
-    assert published_rows(folder, "health_history") == warehouse_rows(warehouse, "health_history")
+    assert table_rows(folder / "health.duckdb", "health_history") == table_rows(warehouse, "health_history")
 
     with duckdb.connect(str(warehouse)) as con:
         con.execute("alter table marts.health_history add column grade varchar default 'B'")
     copy = publish_copy(warehouse, folder)
     assert copy.months_copied == {"health_history": ["2026-05", "2026-06", "2026-07"]}
-    assert published_rows(folder, "health_history") == warehouse_rows(warehouse, "health_history")
+    assert table_rows(folder / "health.duckdb", "health_history") == table_rows(warehouse, "health_history")
     assert list(pd.read_parquet(folder / "parquet" / "health_history").columns) == [
         "account_id",
         "as_of_date",

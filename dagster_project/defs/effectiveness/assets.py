@@ -14,30 +14,25 @@ from dagster_project.warehouse.resource import Warehouse
 FINGERPRINT = "inputs_fingerprint"
 # The days the recalibration can run for: those with health scores.
 SCORED_DAYS = "intermediate.int_account_health_daily"
-# Each measure's points on each labelled snapshot, with the outcome and any CSM override of the day.
+# Each measure's points on each snapshot labelled before the run's end, with the outcome and any CSM
+# override of the day (int_snapshot_measure_points gathers them).
 SNAPSHOT_POINTS = """
 select
-    points.scorecard_id,
-    points.account_id,
-    points.as_of_date,
-    points.measure,
-    points.category,
-    points.weight,
-    points.method,
-    points.points,
-    points.is_cap_holding,
-    points.cap_score,
-    case when health.override_applied then health.health_score end as override_score,
-    snapshots.churned_within_horizon as churned
-from intermediate.int_churn_snapshots as snapshots
-inner join intermediate.int_snapshot_measure_points as points
-    on snapshots.account_id = points.account_id
-    and snapshots.as_of_date = points.as_of_date
-inner join intermediate.int_account_health_daily as health
-    on snapshots.account_id = health.account_id
-    and snapshots.as_of_date = health.as_of_date
-where snapshots.label_known_on < ?
-order by points.scorecard_id, points.account_id, points.as_of_date, points.measure
+    scorecard_id,
+    account_id,
+    as_of_date,
+    measure,
+    category,
+    weight,
+    method,
+    points,
+    is_cap_holding,
+    cap_score,
+    override_score,
+    churned
+from intermediate.int_snapshot_measure_points
+where label_known_on < ?
+order by scorecard_id, account_id, as_of_date, measure
 """
 # The same rows counted and hashed in the warehouse: whether they changed since the last fit, without
 # reading them all into Python.
@@ -50,7 +45,7 @@ SNAPSHOT_FINGERPRINT = (
     key=["marts", "recommended_weights"],
     deps=[
         get_asset_key_for_model([dbt_models], name)
-        for name in ("int_churn_snapshots", "int_snapshot_measure_points", "int_account_health_daily")
+        for name in ("int_snapshot_measure_points", "int_account_health_daily")
     ],
     group_name="effectiveness",
     owners=[ANALYTICS],
