@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -61,6 +61,22 @@ def as_of_window(context: dg.AssetExecutionContext) -> tuple[date, date]:
     """The half-open window of as-of dates ``[start, end)`` the run covers."""
     window = context.partition_time_window
     return window.start.date(), window.end.date()
+
+
+def history_batches(
+    start: date, end: date, accounts: int, account_days_per_batch: int
+) -> list[tuple[date, date]]:
+    """``[start, end)`` cut into consecutive half-open windows of at most ``account_days_per_batch``
+    account-days each (whole days, one at least), in order. One window when it all fits, or when
+    ``account_days_per_batch`` is 0 (no limit)."""
+    if end <= start:
+        return [(start, end)]
+    days = (end - start).days
+    if account_days_per_batch <= 0 or accounts * days <= account_days_per_batch:
+        return [(start, end)]
+    step = max(1, account_days_per_batch // max(accounts, 1))
+    starts = [start + timedelta(days=offset) for offset in range(0, days, step)]
+    return [(first, min(first + timedelta(days=step), end)) for first in starts]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,13 @@ import pandas as pd
 import pyarrow as pa
 import tenacity
 
-from dagster_project.settings import DEFAULT_WAREHOUSE, absolute, env_or, exported
+from dagster_project.settings import (
+    DEFAULT_HISTORY_BATCH_ACCOUNT_DAYS,
+    DEFAULT_WAREHOUSE,
+    absolute,
+    env_or,
+    exported,
+)
 from dagster_project.warehouse.contract import PublishedTable
 
 
@@ -52,10 +58,20 @@ class Warehouse(dg.ConfigurableResource):
     # Most memory DuckDB may use before spilling to disk ("4GB", "50%"); HEALTH_DUCKDB_MEMORY_LIMIT,
     # the same setting dbt's profile reads.
     memory_limit: str | None = None
+    # Most account-days one dbt step builds at once: a longer first build or backfill is built in
+    # consecutive windows of days, so its memory and spill stay those of a medium book.
+    # HEALTH_HISTORY_BATCH_ACCOUNT_DAYS; 0 builds any window at once.
+    history_batch_account_days: int | None = None
 
     @property
     def file(self) -> Path:
         return absolute(self.path or env_or("HEALTH_WAREHOUSE", DEFAULT_WAREHOUSE))
+
+    @property
+    def account_days_per_batch(self) -> int:
+        if self.history_batch_account_days is not None:
+            return self.history_batch_account_days
+        return int(env_or("HEALTH_HISTORY_BATCH_ACCOUNT_DAYS", str(DEFAULT_HISTORY_BATCH_ACCOUNT_DAYS)))
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

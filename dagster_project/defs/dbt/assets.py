@@ -8,6 +8,8 @@ import hashlib
 import json
 import os
 import shutil
+import time
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -16,13 +18,14 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from dagster_project.defs.dbt.project import dbt_project
 from dagster_project.defs.dbt.translator import HealthDbtTranslator
-from dagster_project.defs.partitions import SINGLE_RUN, as_of_window, daily_partitions
+from dagster_project.defs.partitions import SINGLE_RUN, as_of_window, daily_partitions, history_batches
 from dagster_project.settings import exported
 from dagster_project.warehouse.resource import Warehouse
 
 PREVIEW_ROWS = 5
 PREVIEW_COLUMNS = 6
-AFTER_CHURN_MODEL = "tag:after_churn_model"
+AFTER_CHURN_TAG = "after_churn_model"
+AFTER_CHURN_MODEL = f"tag:{AFTER_CHURN_TAG}"
 PARTIAL_PARSE = "partial_parse.msgpack"
 SAVED_PARSES = 5
 
@@ -39,7 +42,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     the raw assets wrote. The run's window [min_date, max_date) is what the incremental models rebuild;
     the other models are rebuilt whole. The published tables (marts) are reported once dbt has
     finished, with their row counts and a preview."""
-    yield from _build(context, dbt, warehouse)
+    yield from _build(context, dbt, warehouse, in_batches=True)
 
 
 @dbt_assets(
@@ -55,31 +58,77 @@ def dbt_backtest_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     yield from _build(context, dbt, warehouse)
 
 
-def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+def _build(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, in_batches: bool = False
+):
     start, end = as_of_window(context)
-    # The window goes through the environment, read when a model runs (macros/as_of_window.sql): as
-    # --vars it would change dbt's parse state every day, and dbt would parse the whole project again.
-    window = {
-        "HEALTH_DBT_MIN_DATE": start.isoformat(),
-        "HEALTH_DBT_MAX_DATE": end.isoformat(),
-        "HEALTH_DBT_TEST_WINDOW": "window" if _window_models_built(warehouse) else "all",
-    }
+    tested_days = "window" if _window_models_built(warehouse) else "all"
     published = []
-    with warehouse.exported_to_env(), exported(window):
+    with warehouse.exported_to_env():
         # Both dbt steps of a run share a target folder, which starts from this warehouse's last parse.
-        target = Path("target") / f"run-{context.run_id[:8]}"
+        target = Path("target") / f"run-{context.run.run_id[:8]}"
         run_target, saved_parse = Path(dbt_project.project_dir) / target, _saved_parse(warehouse)
         _start_from(saved_parse, run_target)
-        # Unit tests check the SQL, not the day's data: CI runs them (tests/dbt/test_unit_tests.py).
-        build = ["build", "--exclude-resource-type", "unit_test"]
-        for event in dbt.cli(build, context=context, target_path=target).stream():
-            if _is_published(context, event):
-                published.append(event)  # dbt holds the file until it exits: described afterwards
-            else:
-                yield event
+        if in_batches and context.selected_asset_keys == context.assets_def.keys:
+            start = _build_earlier_batches(context, dbt, warehouse, start, end, target)
+            tested_days = "all" if start > as_of_window(context)[0] else tested_days
+        # The window goes through the environment, read when a model runs (macros/as_of_window.sql): as
+        # --vars it would change dbt's parse state every day, and dbt would parse the whole project again.
+        with exported(_window_env(start, end, tested_days)):
+            # Unit tests check the SQL, not the day's data: CI runs them (tests/dbt/test_unit_tests.py).
+            build = ["build", "--exclude-resource-type", "unit_test"]
+            for event in dbt.cli(build, context=context, target_path=target).stream():
+                if _is_published(context, event):
+                    published.append(event)  # dbt holds the file until it exits: described afterwards
+                else:
+                    yield event
         _keep_parse(run_target, saved_parse)
     for event in published:
         yield _described(context, warehouse, event) if isinstance(event, dg.Output) else event
+
+
+def _window_env(start: date, end: date, tested_days: str) -> dict[str, str]:
+    return {
+        "HEALTH_DBT_MIN_DATE": start.isoformat(),
+        "HEALTH_DBT_MAX_DATE": end.isoformat(),
+        "HEALTH_DBT_TEST_WINDOW": tested_days,
+    }
+
+
+def _build_earlier_batches(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: Warehouse,
+    start: date,
+    end: date,
+    target: Path,
+) -> date:
+    """Build the models that rebuild a window of days over all but the last batch of the run's days,
+    one dbt run per batch, and return where the last batch starts (the run's own build covers it).
+
+    A first build covers the history from the first day of events. A book whose history holds more
+    account-days than the warehouse's batch size is built in consecutive windows, each the same
+    incremental rebuild as a backfill of those days, so memory and spill stay those of one batch.
+    The models' tests run once, over every day, in the last batch's build."""
+    first_day = start
+    if not _window_models_built(warehouse):
+        first_day = min(start, _first_event_day(warehouse) or start)
+    accounts = int(warehouse.scalar("select count(*) from raw.stripe_customers") or 0)
+    batches = history_batches(first_day, end, accounts, warehouse.account_days_per_batch)
+    models = sorted(_window_model_names())
+    for number, (batch_start, batch_end) in enumerate(batches[:-1], start=1):
+        # The first batch also builds what the window models read (seeds and whole tables), once.
+        select = " ".join(f"+{m}" for m in models) if number == 1 else " ".join(models)
+        args = ["build", "--select", select, "--exclude", AFTER_CHURN_MODEL]
+        args += ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+        started = time.monotonic()
+        with exported(_window_env(batch_start, batch_end, "window")):
+            dbt.cli(args, target_path=target).wait()
+        context.log.info(
+            f"history batch {number} of {len(batches)}: [{batch_start}, {batch_end}) of {accounts:,} "
+            f"accounts built in {time.monotonic() - started:.0f} s"
+        )
+    return batches[-1][0]
 
 
 def _saved_parse(warehouse: Warehouse) -> Path:
@@ -122,13 +171,32 @@ def _window_models_built(warehouse: Warehouse) -> bool:
     return _window_model_tables() <= set(existing.itertuples(index=False, name=None))
 
 
+def _first_event_day(warehouse: Warehouse) -> date | None:
+    """The first day of product events landed: where the history of as-of dates begins at the earliest."""
+    if not warehouse.columns("raw.intercom_events"):
+        return None
+    day = warehouse.scalar("select min(occurred_at) from raw.intercom_events")
+    return None if day is None else day.date()
+
+
+@cache
+def _window_model_names() -> frozenset[str]:
+    """The models built in history batches: those that rebuild a window of days, before the churn model."""
+    return frozenset(node["name"] for node in window_model_nodes() if AFTER_CHURN_TAG not in node["tags"])
+
+
 @cache
 def _window_model_tables() -> frozenset[tuple[str, str]]:
-    """(schema, table) of each model that rebuilds a window of days, read from the manifest once (the
-    code location's manifest does not change while it is loaded)."""
+    return frozenset((node["schema"], node["alias"]) for node in window_model_nodes())
+
+
+@cache
+def window_model_nodes() -> tuple[dict, ...]:
+    """Each model that rebuilds a window of days, read from the manifest once (the code location's
+    manifest does not change while it is loaded)."""
     manifest = json.loads(Path(dbt_project.manifest_path).read_text())
-    return frozenset(
-        (node["schema"], node["alias"])
+    return tuple(
+        node
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model"
         and (

@@ -74,7 +74,7 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: Warehouse, raw_sour
             con,
             source.extract(tables, cursors),
             source=source.name,
-            batch_id=context.run_id,
+            batch_id=context.run.run_id,
             loaded_at=datetime.now(UTC).replace(tzinfo=None),
         )
     for table, report in reports.items():

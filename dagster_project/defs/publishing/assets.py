@@ -26,7 +26,7 @@ class PublishRefused(RuntimeError):
 def failed_error_checks(context: dg.AssetExecutionContext) -> list[str]:
     """``asset:check`` of every error-severity check that failed in this run so far."""
     records = context.instance.get_records_for_run(
-        run_id=context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=100_000
+        run_id=context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=100_000
     ).records
     failed = []
     for record in records:
@@ -61,7 +61,7 @@ def published_copy(
             f"not publishing: error-severity checks failed in this run ({', '.join(failed)}); "
             f"the copy in {publish_folder.folder} stays as it was. Fix the data and re-run the day."
         )
-    copy = publish_copy(warehouse.file, publish_folder.folder, run_id=context.run_id)
+    copy = publish_copy(warehouse.file, publish_folder.folder, run_id=context.run.run_id)
     preview = "\n".join(
         ["| table | rows |", "| --- | ---: |", *(f"| {t} | {n:,} |" for t, n in copy.tables.items())]
     )
