@@ -94,6 +94,8 @@ def test_a_history_built_in_batches_holds_the_rows_of_one_built_day_by_day(wareh
     batches = [message for message in logged if message.startswith("history batch ")]
     # The last batch is the run's own dbt build, which reports its models as usual.
     assert [message.split(":")[0] for message in batches] == [f"history batch {n} of 3" for n in (1, 2)]
+    # The event roll-up is built once over all the days, before the batches.
+    assert sum(message.startswith("roll-ups over the whole history") for message in logged) == 1
     daily_models = {
         f"{node['schema']}.{node['alias']}"
         for node in window_model_nodes()

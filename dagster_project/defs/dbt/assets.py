@@ -103,8 +103,8 @@ def _build_earlier_batches(
     end: date,
     target: Path,
 ) -> date:
-    """Build the models that rebuild a window of days over all but the last batch of the run's days,
-    one dbt run per batch, and return where the last batch starts (the run's own build covers it).
+    """Build the daily models over all but the last batch of the run's days, one dbt run per batch, and
+    return where the last batch starts (the run's own build covers it).
 
     A first build covers the history from the first day of events. A book whose history holds more
     account-days than the warehouse's batch size is built in consecutive windows, each the same
@@ -115,18 +115,27 @@ def _build_earlier_batches(
         first_day = min(start, _first_event_day(warehouse) or start)
     accounts = int(warehouse.scalar("select count(*) from raw.stripe_customers") or 0)
     batches = history_batches(first_day, end, accounts, warehouse.account_days_per_batch)
-    models = sorted(_window_model_names())
-    for number, (batch_start, batch_end) in enumerate(batches[:-1], start=1):
-        # The first batch also builds what the window models read (seeds and whole tables), once.
-        select = " ".join(f"+{m}" for m in models) if number == 1 else " ".join(models)
-        args = ["build", "--select", select, "--exclude", AFTER_CHURN_MODEL]
+    if len(batches) == 1:
+        return start
+    rolled_up = sorted(_rolled_up_model_names())
+    daily = sorted(_window_model_names() - set(rolled_up))
+    # A roll-up that rebuilds days before its window (the events') is built once over all the days:
+    # batch by batch it would roll the same days up again for every batch.
+    steps = [("roll-ups over the whole history", (first_day, end), [f"+{m}" for m in rolled_up], [])]
+    for number, window in enumerate(batches[:-1], start=1):
+        # The first batch also builds what the daily models read (seeds and whole tables), once.
+        select = [f"+{m}" for m in daily] if number == 1 else daily
+        steps.append((f"history batch {number} of {len(batches)}", window, select, rolled_up))
+    for name, (batch_start, batch_end), select, excluded in steps:
+        # One value per flag: dagster-dbt splits it on spaces.
+        args = ["build", "--select", " ".join(select), "--exclude", " ".join([AFTER_CHURN_MODEL, *excluded])]
         args += ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
         started = time.monotonic()
         with exported(_window_env(batch_start, batch_end, "window")):
             dbt.cli(args, target_path=target).wait()
         context.log.info(
-            f"history batch {number} of {len(batches)}: [{batch_start}, {batch_end}) of {accounts:,} "
-            f"accounts built in {time.monotonic() - started:.0f} s"
+            f"{name}: [{batch_start}, {batch_end}) of {accounts:,} accounts built in "
+            f"{time.monotonic() - started:.0f} s"
         )
     return batches[-1][0]
 
@@ -183,6 +192,14 @@ def _first_event_day(warehouse: Warehouse) -> date | None:
 def _window_model_names() -> frozenset[str]:
     """The models built in history batches: those that rebuild a window of days, before the churn model."""
     return frozenset(node["name"] for node in window_model_nodes() if AFTER_CHURN_TAG not in node["tags"])
+
+
+@cache
+def _rolled_up_model_names() -> frozenset[str]:
+    """The models that rebuild days before the run's window as well (`meta.rebuilt_window`)."""
+    return frozenset(
+        node["name"] for node in window_model_nodes() if "rebuilt_window" in node["config"].get("meta", {})
+    )
 
 
 @cache
