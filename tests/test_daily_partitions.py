@@ -14,7 +14,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.defs.dbt.assets import AFTER_CHURN_TAG, window_model_nodes
+from dagster_project.defs.dbt.assets import daily_model_nodes
 from tests.conftest import SMALL_DEMO
 from tests.pipeline import assert_same_tables, materialise
 
@@ -96,10 +96,6 @@ def test_a_history_built_in_batches_holds_the_rows_of_one_built_day_by_day(wareh
     assert [message.split(":")[0] for message in batches] == [f"history batch {n} of 3" for n in (1, 2)]
     # The event roll-up is built once over all the days, before the batches.
     assert sum(message.startswith("roll-ups over the whole history") for message in logged) == 1
-    daily_models = {
-        f"{node['schema']}.{node['alias']}"
-        for node in window_model_nodes()
-        if AFTER_CHURN_TAG not in node["tags"]
-    }
+    daily_models = {f"{node['schema']}.{node['alias']}" for node in daily_model_nodes()}
     assert "marts.customer_health_history" in daily_models
     assert_same_tables(path, straight, only=daily_models)

@@ -69,8 +69,6 @@ def history_batches(
     """``[start, end)`` cut into consecutive half-open windows of at most ``account_days_per_batch``
     account-days each (whole days, one at least), in order. One window when it all fits, or when
     ``account_days_per_batch`` is 0 (no limit)."""
-    if end <= start:
-        return [(start, end)]
     days = (end - start).days
     if account_days_per_batch <= 0 or accounts * days <= account_days_per_batch:
         return [(start, end)]

@@ -62,7 +62,8 @@ def _build(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, in_batches: bool = False
 ):
     start, end = as_of_window(context)
-    tested_days = "window" if _window_models_built(warehouse) else "all"
+    first_build = not _window_models_built(warehouse)
+    tested_days = "all" if first_build else "window"
     published = []
     with warehouse.exported_to_env():
         # Both dbt steps of a run share a target folder, which starts from this warehouse's last parse.
@@ -70,8 +71,11 @@ def _build(
         run_target, saved_parse = Path(dbt_project.project_dir) / target, _saved_parse(warehouse)
         _start_from(saved_parse, run_target)
         if in_batches and context.selected_asset_keys == context.assets_def.keys:
-            start = _build_earlier_batches(context, dbt, warehouse, start, end, target)
-            tested_days = "all" if start > as_of_window(context)[0] else tested_days
+            last_batch_start = _build_earlier_batches(
+                context, dbt, warehouse, start, end, target, first_build
+            )
+            tested_days = "all" if last_batch_start > start else tested_days
+            start = last_batch_start
         # The window goes through the environment, read when a model runs (macros/as_of_window.sql): as
         # --vars it would change dbt's parse state every day, and dbt would parse the whole project again.
         with exported(_window_env(start, end, tested_days)):
@@ -102,6 +106,7 @@ def _build_earlier_batches(
     start: date,
     end: date,
     target: Path,
+    first_build: bool,
 ) -> date:
     """Build the daily models over all but the last batch of the run's days, one dbt run per batch, and
     return where the last batch starts (the run's own build covers it).
@@ -110,9 +115,7 @@ def _build_earlier_batches(
     account-days than the warehouse's batch size is built in consecutive windows, each the same
     incremental rebuild as a backfill of those days, so memory and spill stay those of one batch.
     The models' tests run once, over every day, in the last batch's build."""
-    first_day = start
-    if not _window_models_built(warehouse):
-        first_day = min(start, _first_event_day(warehouse) or start)
+    first_day = min(start, _first_event_day(warehouse) or start) if first_build else start
     accounts = int(warehouse.scalar("select count(*) from raw.stripe_customers") or 0)
     batches = history_batches(first_day, end, accounts, warehouse.account_days_per_batch)
     if len(batches) == 1:
@@ -190,8 +193,13 @@ def _first_event_day(warehouse: Warehouse) -> date | None:
 
 @cache
 def _window_model_names() -> frozenset[str]:
+    return frozenset(node["name"] for node in daily_model_nodes())
+
+
+@cache
+def daily_model_nodes() -> tuple[dict, ...]:
     """The models built in history batches: those that rebuild a window of days, before the churn model."""
-    return frozenset(node["name"] for node in window_model_nodes() if AFTER_CHURN_TAG not in node["tags"])
+    return tuple(node for node in window_model_nodes() if AFTER_CHURN_TAG not in node["tags"])
 
 
 @cache
