@@ -24,17 +24,12 @@ from dagster_project.warehouse.resource import Warehouse
 
 def tables_summary(warehouse: Warehouse) -> str:
     """Where the warehouse is, how many tables it holds, and the rows of each published (marts) table."""
-    with warehouse.connect(read_only=True) as con:
-        tables = con.execute(
-            """select schema_name, table_name from duckdb_tables() where not starts_with(table_name, '_')
-               union all
-               select schema_name, view_name from duckdb_views() where not internal
-               order by 1, 2"""
-        ).fetchall()
-        lines = [f"Warehouse: {warehouse.file} ({len(tables)} tables and views)", "Published tables (marts):"]
+    tables = warehouse.tables()
+    lines = [f"Warehouse: {warehouse.location} ({len(tables)} tables and views)", "Published tables (marts):"]
+    with warehouse.session(read_only=True) as session:
         for schema, name in tables:
             if schema == "marts":
-                rows = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+                rows = session.fetchone(f"select count(*) from {schema}.{name}")[0]
                 lines.append(f"  {name:<32} {rows:>10,} rows")
     return "\n".join(lines)
 

@@ -29,3 +29,14 @@ def demo_run(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("e2e") / "warehouse.duckdb"
     return materialise(path, **SMALL_DEMO), path
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """A real PostgreSQL server for the session, on 127.0.0.1 in a temporary folder (tests/engines.py)."""
+    from tests.engines import postgres_bin, postgres_server
+
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL's server is not installed here: `apt-get install postgresql` (.ci/run does)")
+    with postgres_server(tmp_path_factory.mktemp("postgres")) as server:
+        yield server

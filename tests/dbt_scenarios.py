@@ -23,6 +23,7 @@ import pyarrow as pa
 from dagster_project.defs.ingestion.landing import land
 from dagster_project.sources.extract import Batch, TableExtract
 from dagster_project.sources.raw_tables import RAW_TABLES
+from dagster_project.warehouse.engines.duckdb_engine import DuckDBSession
 
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt"
 LOADED_AT = datetime(2026, 1, 1)
@@ -44,7 +45,7 @@ def land_scenario(directory: Path, rows: dict[str, list[dict]]) -> Path:
         for t in RAW_TABLES
     ]
     with duckdb.connect(str(path)) as con:
-        land(con, extracts, source="files", batch_id="scenario", loaded_at=LOADED_AT)
+        land(DuckDBSession(con), extracts, source="files", batch_id="scenario", loaded_at=LOADED_AT)
     return path
 
 

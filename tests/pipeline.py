@@ -24,10 +24,20 @@ def materialise(
     partition_key: str = SMALL_DEMO["demo_end_date"],
     history_batch_account_days: int | None = None,
     instance: dg.DagsterInstance | None = None,
+    target: str | None = None,
+    pg_dsn: str | None = None,
     **source_settings,
 ):
-    """Everything for one day; the first build of each table covers all history up to that day."""
-    warehouse = Warehouse(path=str(warehouse_path), history_batch_account_days=history_batch_account_days)
+    """Everything for one day; the first build of each table covers all history up to that day.
+
+    ``target`` picks the engine (DuckDB at ``warehouse_path`` by default); the churn model's files and
+    the published copy go beside ``warehouse_path`` whatever the engine."""
+    warehouse = Warehouse(
+        path=str(warehouse_path),
+        history_batch_account_days=history_batch_account_days,
+        target=target,
+        pg_dsn=pg_dsn,
+    )
     return dg.materialize(
         [*ASSETS, *QUALITY_CHECKS],
         partition_key=partition_key,

@@ -10,6 +10,7 @@ import pytest
 
 from dagster_project.defs.ingestion.landing import RecordsLostError, land, reason_kind, stored_cursors
 from dagster_project.sources.extract import Batch, QuarantinedRecord, TableExtract
+from dagster_project.warehouse.engines.duckdb_engine import DuckDBSession
 from tests.dbt_scenarios import raw_rows as rows
 
 LOADED_AT = datetime(2026, 1, 2, 3, 4, 5)
@@ -37,7 +38,7 @@ def count(con, sql: str) -> int:
 def test_replace_lands_rows_with_load_metadata_and_quarantine(con):
     bad = QuarantinedRecord("stripe_customers", '{"id": 1}', "customer_id: field required")
     reports = land(
-        con,
+        DuckDBSession(con),
         [extract("stripe_customers", Batch(rows("stripe_customers", [customer("c1", "a1")]), [bad]))],
         source="files",
         batch_id="b1",
@@ -58,14 +59,14 @@ def test_second_replace_swaps_the_snapshot_and_its_quarantine(con):
     bad = QuarantinedRecord("stripe_customers", "x", "invalid JSON")
     first = [customer("c1", "a1"), customer("c2", "a2")]
     land(
-        con,
+        DuckDBSession(con),
         [extract("stripe_customers", Batch(rows("stripe_customers", first), [bad]))],
         "files",
         "b1",
         LOADED_AT,
     )
     land(
-        con,
+        DuckDBSession(con),
         [extract("stripe_customers", Batch(rows("stripe_customers", first[:1])))],
         "files",
         "b2",
@@ -78,7 +79,7 @@ def test_second_replace_swaps_the_snapshot_and_its_quarantine(con):
 
 def test_a_source_failing_midway_leaves_the_last_good_tables(con):
     land(
-        con,
+        DuckDBSession(con),
         [extract("stripe_customers", Batch(rows("stripe_customers", [customer("c1", "a1")])))],
         "api",
         "good",
@@ -93,7 +94,7 @@ def test_a_source_failing_midway_leaves_the_last_good_tables(con):
         yield TableExtract("stripe_customers", failing_batches(), origin="api")
 
     with pytest.raises(ConnectionError, match="/v1/customers"):
-        land(con, extracts(), "api", "bad", LOADED_AT)
+        land(DuckDBSession(con), extracts(), "api", "bad", LOADED_AT)
     assert con.execute("select customer_id, _batch_id from raw.stripe_customers").fetchall() == [
         ("c1", "good")
     ]
@@ -105,7 +106,7 @@ def test_a_source_failing_midway_leaves_the_last_good_tables(con):
 
 def test_a_later_table_failing_leaves_every_earlier_table_too(con):
     land(
-        con,
+        DuckDBSession(con),
         [extract("stripe_customers", Batch(rows("stripe_customers", [customer("c1", "a1")])))],
         "demo",
         "good",
@@ -117,23 +118,23 @@ def test_a_later_table_failing_leaves_every_earlier_table_too(con):
         raise OSError("stripe/subscriptions.jsonl: cannot be read")
 
     with pytest.raises(OSError):
-        land(con, extracts(), "demo", "bad", LOADED_AT)
+        land(DuckDBSession(con), extracts(), "demo", "bad", LOADED_AT)
     assert con.execute("select customer_id from raw.stripe_customers").fetchall() == [("c1",)]
 
 
 def test_upsert_merges_by_key_and_stores_the_cursor(con):
     first = [customer("c1", "a1"), customer("c2", "a2")]
     land(
-        con,
+        DuckDBSession(con),
         [extract("stripe_customers", Batch(rows("stripe_customers", first)), cursor="100")],
         "api",
         "b1",
         LOADED_AT,
     )
-    assert stored_cursors(con) == {"stripe_customers": "100"}
+    assert stored_cursors(DuckDBSession(con)) == {"stripe_customers": "100"}
     changed = [customer("c2", "a2-renamed"), customer("c3", "a3"), customer("c3", "a3")]
     land(
-        con,
+        DuckDBSession(con),
         [extract("stripe_customers", Batch(rows("stripe_customers", changed)), mode="upsert", cursor="200")],
         "api",
         "b2",
@@ -144,7 +145,7 @@ def test_upsert_merges_by_key_and_stores_the_cursor(con):
         ("c2", "a2-renamed"),
         ("c3", "a3"),
     ]
-    assert stored_cursors(con) == {"stripe_customers": "200"}
+    assert stored_cursors(DuckDBSession(con)) == {"stripe_customers": "200"}
 
 
 def test_upsert_by_parent_key_drops_children_removed_at_the_source(con):
@@ -162,14 +163,14 @@ def test_upsert_by_parent_key_drops_children_removed_at_the_source(con):
 
     table = "stripe_subscription_items"
     land(
-        con,
+        DuckDBSession(con),
         [extract(table, Batch(rows(table, [item("si1", "s1"), item("si2", "s1"), item("si3", "s2")])))],
         "api",
         "b1",
         LOADED_AT,
     )
     land(
-        con,
+        DuckDBSession(con),
         [extract(table, Batch(rows(table, [item("si4", "s1")])), mode="upsert", merge_key="subscription_id")],
         "api",
         "b2",
@@ -186,7 +187,7 @@ def test_unmatched_account_records_are_counted(con):
         return {"company_id": cid, "account_id": cid, "created_at": datetime(2025, 1, 1)}
 
     reports = land(
-        con,
+        DuckDBSession(con),
         [
             extract("stripe_customers", Batch(rows("stripe_customers", [customer("c1", "a1")]))),
             extract(
@@ -227,20 +228,20 @@ def test_unmatched_account_records_are_counted(con):
 def test_a_connector_losing_records_lands_nothing(con):
     lossy = Batch(rows("stripe_customers", [customer("c1", "a1")]), records_read=3)
     with pytest.raises(RecordsLostError, match="3 records read but 1 landed and 0 quarantined"):
-        land(con, [extract("stripe_customers", lossy)], "files", "b1", LOADED_AT)
+        land(DuckDBSession(con), [extract("stripe_customers", lossy)], "files", "b1", LOADED_AT)
     assert count(con, "select count(*) from raw.stripe_customers") == 0
 
 
 def test_columns_off_the_contract_are_refused(con):
     wrong = pa.table({"id": ["c1"]})
     with pytest.raises(ValueError, match="the contract"):
-        land(con, [extract("stripe_customers", Batch(wrong))], "files", "b1", LOADED_AT)
+        land(DuckDBSession(con), [extract("stripe_customers", Batch(wrong))], "files", "b1", LOADED_AT)
 
 
 def test_the_same_id_twice_in_one_pull_keeps_the_one_read_last(con):
     versions = [customer("c1", "old"), customer("c2", "a2"), customer("c1", "new")]
     land(
-        con,
+        DuckDBSession(con),
         [extract("stripe_customers", Batch(rows("stripe_customers", versions)))],
         "files",
         "b1",
@@ -255,14 +256,14 @@ def test_the_same_id_twice_in_one_pull_keeps_the_one_read_last(con):
 def test_a_source_vouching_for_unique_ids_is_moved_into_place(con):
     many = [customer(f"c{i}", f"a{i}") for i in range(5)]
     land(
-        con,
+        DuckDBSession(con),
         [extract("stripe_customers", Batch(rows("stripe_customers", many)), ids_unique=True)],
         "demo",
         "b1",
         LOADED_AT,
     )
     land(
-        con,
+        DuckDBSession(con),
         [extract("stripe_customers", Batch(rows("stripe_customers", many[:2])), ids_unique=True)],
         "demo",
         "b2",

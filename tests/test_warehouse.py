@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from datetime import date, timedelta
 
 import pandas as pd
@@ -12,6 +13,16 @@ import pytest
 
 from dagster_project.warehouse.contract import Column, ContractError, PublishedTable
 from dagster_project.warehouse.resource import Query, Warehouse, WarehouseBusyError
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def warehouse(request, tmp_path) -> Warehouse:
+    """An empty warehouse on each engine: a DuckDB file, or a new database on the test PostgreSQL server."""
+    if request.param == "postgres":
+        server = request.getfixturevalue("postgres")
+        dsn = server.create_database(f"test_{uuid.uuid4().hex[:12]}")
+        return Warehouse(path=str(tmp_path / "w.duckdb"), target="postgres", pg_dsn=dsn)
+    return Warehouse(path=str(tmp_path / "w.duckdb"))
 
 
 def test_path_comes_from_the_environment_when_the_run_starts(monkeypatch, tmp_path):
@@ -24,8 +35,7 @@ def test_path_comes_from_the_environment_when_the_run_starts(monkeypatch, tmp_pa
     assert Warehouse(path=str(tmp_path / "x.duckdb")).file == tmp_path / "x.duckdb"
 
 
-def test_write_table_replaces_and_query_reads(tmp_path):
-    warehouse = Warehouse(path=str(tmp_path / "w.duckdb"))
+def test_write_table_replaces_and_query_reads(warehouse):
     assert (
         warehouse.write_table("marts.scores", pd.DataFrame({"account_id": ["a", "b"], "score": [1, 2]})) == 2
     )
@@ -49,8 +59,7 @@ def test_dbt_is_given_the_absolute_path_and_the_environment_is_restored(monkeypa
     assert os.environ["HEALTH_WAREHOUSE"] == "before.duckdb"
 
 
-def test_replace_rows_replaces_by_key_and_creates_the_table(tmp_path):
-    warehouse = Warehouse(path=str(tmp_path / "w.duckdb"))
+def test_replace_rows_replaces_by_key_and_creates_the_table(warehouse):
     warehouse.replace_rows(
         "marts.models", pd.DataFrame({"version": ["v1", "v2"], "auc": [0.7, 0.8]}), key="version"
     )
@@ -75,8 +84,7 @@ DAILY = PublishedTable(
 )
 
 
-def test_replace_dates_replaces_only_its_window(tmp_path):
-    warehouse = Warehouse(path=str(tmp_path / "w.duckdb"))
+def test_replace_dates_replaces_only_its_window(warehouse):
     days = [date(2026, 1, d) for d in (1, 2, 3)]
     first = pd.DataFrame({"as_of_date": days, "account_id": "a", "score": [1.0, 2.0, 3.0]})
     assert warehouse.replace_dates(DAILY, first, days[0], days[2] + timedelta(days=1)) == 3
@@ -102,8 +110,7 @@ def test_replace_dates_replaces_only_its_window(tmp_path):
     assert DAILY.matches(warehouse.columns("marts.daily"))
 
 
-def test_rows_outside_the_window_or_the_contract_change_nothing(tmp_path):
-    warehouse = Warehouse(path=str(tmp_path / "w.duckdb"))
+def test_rows_outside_the_window_or_the_contract_change_nothing(warehouse):
     day = date(2026, 1, 1)
     warehouse.replace_dates(
         DAILY,
@@ -148,3 +155,58 @@ def test_a_warehouse_held_by_another_process_fails_clearly_and_changes_nothing(t
     finally:
         holder.communicate("done\n", timeout=30)
     assert warehouse.query("select score from marts.scores")["score"].tolist() == [1]
+
+
+def test_insert_new_keeps_rows_already_there(warehouse):
+    alerts = pd.DataFrame({"alert_id": ["a1", "a2"], "status": ["pending", "pending"]})
+    assert warehouse.insert_new("marts.alerts", alerts, key="alert_id") == 2
+    warehouse.execute("update marts.alerts set status = 'sent' where alert_id = ?", ["a1"])
+    again = pd.DataFrame({"alert_id": ["a1", "a3"], "status": ["pending", "pending"]})
+    assert warehouse.insert_new("marts.alerts", again, key="alert_id") == 1
+    rows = warehouse.query("select alert_id, status from marts.alerts order by alert_id")
+    assert rows.to_dict("records") == [
+        {"alert_id": "a1", "status": "sent"},
+        {"alert_id": "a2", "status": "pending"},
+        {"alert_id": "a3", "status": "pending"},
+    ]
+    claimed = warehouse.execute(
+        "update marts.alerts set status = 'claimed' where status = ? returning alert_id", ["pending"]
+    )
+    assert sorted(claimed["alert_id"]) == ["a2", "a3"]
+
+
+def test_a_contract_table_keeps_its_types_and_reads_back_as_on_duckdb(warehouse):
+    day = date(2026, 1, 2)
+    warehouse.write_table(DAILY, pd.DataFrame({"as_of_date": [day], "account_id": ["a"], "score": [0.5]}))
+    assert warehouse.columns("marts.daily") == [
+        ("as_of_date", "DATE"),
+        ("account_id", "VARCHAR"),
+        ("score", "DOUBLE"),
+    ]
+    assert ("marts", "daily") in warehouse.tables()
+    read = warehouse.query(
+        "select as_of_date, account_id, score, cast(1.25 as decimal(18, 2)) as m from marts.daily"
+    )
+    # DuckDB's conversions on every engine: dates as datetime64, decimals as floats.
+    assert str(read["as_of_date"].dtype).startswith("datetime64")
+    assert read.iloc[0].to_dict() == {
+        "as_of_date": pd.Timestamp(day),
+        "account_id": "a",
+        "score": 0.5,
+        "m": 1.25,
+    }
+    assert warehouse.scalar("select count(*) from marts.daily where account_id like ?", ["%a%"]) == 1
+
+
+def test_a_fingerprint_ignores_row_order_and_sees_any_change(warehouse):
+    rows = pd.DataFrame({"account_id": ["a", "b", "c"], "score": [1.0, 2.0, 3.0]})
+    warehouse.write_table("marts.scores", rows)
+    first = warehouse.fingerprint("select * from marts.scores order by account_id")
+    assert first.startswith("3:")
+    warehouse.write_table(
+        "marts.scores", pd.DataFrame({"account_id": ["c", "b", "a"], "score": [3.0, 2.0, 1.0]})
+    )
+    assert warehouse.fingerprint("select * from marts.scores order by score desc") == first
+    warehouse.write_table("marts.scores", rows.assign(score=[1.0, 2.0, 3.5]))
+    assert warehouse.fingerprint("select * from marts.scores") != first
+    assert warehouse.fingerprint("select * from marts.scores where score > ?", [1.5]).startswith("2:")

@@ -98,7 +98,7 @@ def event_rollup_floor(warehouse: Path, result: dict) -> dict:
     )
     sql = compiled.read_text()
     alone = _dbt_alone_seconds(warehouse)
-    with Warehouse(path=str(warehouse)).connect() as con:
+    with Warehouse(path=str(warehouse), target="duckdb").engine.connect() as con:
         started = time.perf_counter()
         rows = con.execute(f"create table main.floor_rollup as {sql}; select count(*) from main.floor_rollup")
         rows = rows.fetchone()[0]

@@ -16,7 +16,6 @@ import io
 import sys
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from dagster_project.warehouse.resource import Warehouse, WarehouseBusyError
@@ -55,14 +54,14 @@ def adopt_weights(recommended: pd.DataFrame, seed: Path = SEED) -> int:
 def main() -> int:
     warehouse = Warehouse()
     try:
+        if not warehouse.columns("marts.recommended_weights"):
+            print(f"{warehouse.location} has no marts.recommended_weights yet: run `make run` first.")
+            return 1
         recommended = warehouse.query(
             "select scorecard_id, measure, recommended_weight from marts.recommended_weights"
         )
-    except (FileNotFoundError, WarehouseBusyError) as error:
+    except (WarehouseBusyError, ConnectionError) as error:
         print(f"cannot read marts.recommended_weights: {error}")
-        return 1
-    except duckdb.CatalogException:
-        print(f"{warehouse.file} has no marts.recommended_weights yet: run `make run` first.")
         return 1
     changed = adopt_weights(recommended)
     print(f"{SEED}: {changed} weights changed. Review with `git diff seeds/`, then `make run`.")

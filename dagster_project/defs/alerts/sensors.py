@@ -3,7 +3,6 @@
 import hashlib
 
 import dagster as dg
-import duckdb
 
 from dagster_project.defs.alerts.delivery import DELIVERABLE, STALE_CLAIM, deliver_pending, utc_now
 from dagster_project.defs.alerts.resources import AlertWebhook
@@ -36,12 +35,14 @@ def undelivered_alerts_sensor(context: dg.SensorEvaluationContext, warehouse: Wa
     is built from those alerts and their attempts, so a sensor restart or a second tick never posts an
     alert twice; a new failed attempt gives a new key and so another try."""
     try:
+        if not warehouse.columns(ALERTS.name):
+            return dg.SkipReason(f"{ALERTS.name} is not built yet")
         pending = warehouse.query(
             f"select alert_id, attempts from {ALERTS.name} where {DELIVERABLE} order by alert_id",
             [utc_now() - STALE_CLAIM],
         )
-    except (WarehouseBusyError, duckdb.CatalogException, FileNotFoundError) as error:
-        # A run is writing the warehouse (DuckDB lets no one else open it), or nothing is built yet.
+    except (WarehouseBusyError, ConnectionError) as error:
+        # A run is writing the warehouse (DuckDB lets no one else open it), or the server is down.
         return dg.SkipReason(f"cannot read {ALERTS.name} now: {error}")
     if pending.empty:
         return dg.SkipReason("every alert is delivered (or recorded only)")

@@ -145,9 +145,9 @@ def _build_earlier_batches(
 
 def _saved_parse(warehouse: Warehouse) -> Path:
     """Where the last parse of dbt for this warehouse is kept. dbt parses the whole project again when
-    the warehouse path differs from its saved parse's, so each warehouse keeps its own: the first run on
-    a warehouse parses, the runs after it only check the files."""
-    key = hashlib.sha256(str(warehouse.file).encode()).hexdigest()[:12]
+    the warehouse (or its engine) differs from its saved parse's, so each warehouse keeps its own: the
+    first run on a warehouse parses, the runs after it only check the files."""
+    key = hashlib.sha256(warehouse.location.encode()).hexdigest()[:12]
     return Path(dbt_project.project_dir) / "target" / "parses" / f"{key}.msgpack"
 
 
@@ -177,10 +177,7 @@ def _window_models_built(warehouse: Warehouse) -> bool:
     """Whether every model that rebuilds a window of days exists already: then the run's data tests of
     those models read only the rebuilt days (macros/get_where_subquery.sql), as the days before were
     tested when they were built. On a first build some table is missing and every row is tested."""
-    if not warehouse.file.exists():
-        return False
-    existing = warehouse.query("select schema_name, table_name from duckdb_tables()")
-    return _window_model_tables() <= set(existing.itertuples(index=False, name=None))
+    return _window_model_tables() <= set(warehouse.tables())
 
 
 def _first_event_day(warehouse: Warehouse) -> date | None:

@@ -34,11 +34,6 @@ from intermediate.int_snapshot_measure_points
 where label_known_on < ?
 order by scorecard_id, account_id, as_of_date, measure
 """
-# The same rows counted and hashed in the warehouse: whether they changed since the last fit, without
-# reading them all into Python.
-SNAPSHOT_FINGERPRINT = (
-    f"select count(*), cast(sum(cast(hash(points) as hugeint)) as varchar) from ({SNAPSHOT_POINTS}) as points"
-)
 
 
 @dg.asset(
@@ -66,9 +61,10 @@ def recommended_weights(context: dg.AssetExecutionContext, warehouse: Warehouse)
         context.log.info("the run ends before the latest day: marts.recommended_weights left as it was")
         return dg.MaterializeResult(metadata={"unchanged": True})
     _, end = as_of_window(context)
-    rows, hashes = warehouse.query(SNAPSHOT_FINGERPRINT, [end]).iloc[0]
-    # The warehouse is part of it: a run history may have served another warehouse
-    fingerprint = f"{warehouse.file}:{rows}:{hashes}:{FIT_SETTINGS}"
+    # The same rows counted and hashed in the warehouse: whether they changed since the last fit, without
+    # reading them all into Python. The warehouse is part of it: a run history may have served another.
+    rows = warehouse.fingerprint(SNAPSHOT_POINTS, [end])
+    fingerprint = f"{warehouse.location}:{rows}:{FIT_SETTINGS}"
     if fingerprint == _last_fingerprint(context) and warehouse.columns(RECOMMENDED_WEIGHTS.name):
         # No snapshot labelled since the last fit and the same weights: the fit would come out the same
         warehouse.execute(f"update {RECOMMENDED_WEIGHTS.name} set labels_known_before = ?", [end])

@@ -67,11 +67,11 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: Warehouse, raw_sour
     # Billing customers first: other tables' unmatched counts are measured against them.
     tables.sort(key=lambda name: (name != "stripe_customers", list(RAW_TABLES).index(name)))
     source = raw_source.build()
-    with warehouse.connect() as con:
-        ensure_raw_schema(con)
-        cursors = stored_cursors(con)
+    with warehouse.session() as session:
+        ensure_raw_schema(session)
+        cursors = stored_cursors(session)
         reports = land(
-            con,
+            session,
             source.extract(tables, cursors),
             source=source.name,
             batch_id=context.run.run_id,

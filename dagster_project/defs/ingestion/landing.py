@@ -4,7 +4,8 @@ Every table is first written to a scratch table beside it; only when every
 requested table has been read without error are they swapped in, with the
 quarantined records and the new sync cursors, in one transaction. A source
 that fails half-way therefore leaves the raw tables of the last good run as
-they were.
+they were. The SQL goes through a warehouse `Session`, so the same landing
+serves every engine.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import duckdb
 import pyarrow as pa
 
 from dagster_project.sources.extract import QuarantinedRecord, TableExtract
@@ -25,9 +25,13 @@ from dagster_project.sources.raw_tables import (
     RAW_TABLES,
     RawTable,
 )
+from dagster_project.warehouse.engines import Session
 
 SCHEMA = "raw"
 CURSORS_TABLE = f"{SCHEMA}._sync_cursors"
+# The order a record was read in, kept beside it in the scratch table: of two records with the same id
+# in one pull, the one read last wins.
+READ_ORDER = "_read_order"
 
 
 class RecordsLostError(RuntimeError):
@@ -58,25 +62,29 @@ def _columns_sql(columns) -> str:
     return ", ".join(f'"{c.name}" {c.sql_type}' for c in columns)
 
 
-def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+def _names_sql(names: Iterable[str]) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+def ensure_raw_schema(session: Session) -> None:
     """Create schema ``raw``, every raw table, the quarantine and the cursor store if missing."""
-    con.execute(f"create schema if not exists {SCHEMA}")
+    session.execute(f"create schema if not exists {SCHEMA}")
     for table in RAW_TABLES.values():
-        con.execute(
+        session.execute(
             f"create table if not exists {SCHEMA}.{table.name} ({_columns_sql(table.columns + LOAD_COLUMNS)})"
         )
-    con.execute(
+    session.execute(
         f"create table if not exists {SCHEMA}.{QUARANTINE_TABLE} ({_columns_sql(QUARANTINE_COLUMNS)})"
     )
-    con.execute(
+    session.execute(
         f"create table if not exists {CURSORS_TABLE} "
-        "(table_name VARCHAR primary key, cursor VARCHAR, batch_id VARCHAR, updated_at TIMESTAMP)"
+        "(table_name VARCHAR, cursor VARCHAR, batch_id VARCHAR, updated_at TIMESTAMP)"
     )
 
 
-def stored_cursors(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+def stored_cursors(session: Session) -> dict[str, str]:
     """The sync cursor of every table from the last successful pull."""
-    return dict(con.execute(f"select table_name, cursor from {CURSORS_TABLE}").fetchall())
+    return dict(session.fetchall(f"select table_name, cursor from {CURSORS_TABLE}"))
 
 
 def _scratch(table: str) -> str:
@@ -84,26 +92,30 @@ def _scratch(table: str) -> str:
 
 
 def _stage_extract(
-    con: duckdb.DuckDBPyConnection,
+    session: Session,
     extract: TableExtract,
     load: dict[str, object],
 ) -> tuple[LandingReport, list[QuarantinedRecord]]:
     """Write one extract's rows to its scratch table; return the report and the quarantined records."""
     table = RAW_TABLES[extract.table]
     scratch = _scratch(table.name)
-    con.execute(f"create or replace table {scratch} ({_columns_sql(table.columns + LOAD_COLUMNS)})")
+    session.execute(f"drop table if exists {scratch}")
+    session.execute(
+        f'create table {scratch} ({_columns_sql(table.columns + LOAD_COLUMNS)}, "{READ_ORDER}" BIGINT)'
+    )
     report = LandingReport(table=table.name, mode=extract.mode, origin=extract.origin)
     quarantined: list[QuarantinedRecord] = []
-    column_list = ", ".join(f'"{c}"' for c in table.column_names)
+    column_list = _names_sql(table.column_names)
     for batch in extract.batches:
         _check_schema(table, batch.rows, extract.origin)
         if batch.rows.num_rows:
-            con.register("_batch", batch.rows)
-            con.execute(
-                f"insert into {scratch} select {column_list}, ?, ?, ? from _batch",
+            first = report.landed
+            order = pa.array(range(first, first + batch.rows.num_rows), pa.int64())
+            session.load("_batch", batch.rows.append_column(READ_ORDER, order))
+            session.execute(
+                f'insert into {scratch} select {column_list}, ?, ?, ?, "{READ_ORDER}" from _batch',
                 [load["_source"], load["_loaded_at"], load["_batch_id"]],
             )
-            con.unregister("_batch")
         report.read += batch.read
         report.landed += batch.rows.num_rows
         report.quarantined += len(batch.quarantined)
@@ -132,7 +144,7 @@ def _check_schema(table: RawTable, rows: pa.Table, origin: str) -> None:
 
 
 def _swap_in(
-    con: duckdb.DuckDBPyConnection,
+    session: Session,
     extract: TableExtract,
     quarantined: list[QuarantinedRecord],
     load: dict[str, object],
@@ -142,39 +154,43 @@ def _swap_in(
     target, scratch = f"{SCHEMA}.{table.name}", _scratch(table.name)
     if extract.mode == "replace":
         # A snapshot's quarantine describes that snapshot only.
-        con.execute(f"delete from {SCHEMA}.{QUARANTINE_TABLE} where source_table = ?", [table.name])
+        session.execute(f"delete from {SCHEMA}.{QUARANTINE_TABLE} where source_table = ?", [table.name])
     if extract.mode == "replace" and extract.ids_unique:
         # Nothing to deduplicate: move the scratch table into place instead of copying it.
-        con.execute(f"drop table {target}")
-        con.execute(f"alter table {scratch} rename to {table.name}")
+        session.execute(f"drop table {target}")
+        session.execute(f"alter table {scratch} rename to {table.name}")
+        session.execute(f'alter table {target} drop column "{READ_ORDER}"')
     else:
         if extract.mode == "replace":
-            con.execute(f"delete from {target}")
+            session.execute(f"delete from {target}")
         else:
             key = extract.merge_key or table.primary_key
-            con.execute(f'delete from {target} where "{key}" in (select "{key}" from {scratch})')
-        # The same id twice in one pull: the one read last is the newest (rowid keeps the read order).
-        con.execute(
-            f"""insert into {target}
-            select * exclude (_rank) from (
-                select *, row_number() over (partition by "{table.primary_key}" order by rowid desc) as _rank
+            session.execute(f'delete from {target} where "{key}" in (select "{key}" from {scratch})')
+        # The same id twice in one pull: the one read last is the newest.
+        columns = _names_sql(table.column_names + [c.name for c in LOAD_COLUMNS])
+        session.execute(
+            f"""insert into {target} ({columns})
+            select {columns} from (
+                select *, row_number() over (
+                    partition by "{table.primary_key}" order by "{READ_ORDER}" desc
+                ) as _rank
                 from {scratch}
-            ) where _rank = 1"""
+            ) as ranked where _rank = 1"""
         )
     if quarantined:
         records = pa.Table.from_pylist(
             [{"source_table": q.source_table, "record": q.record, "reason": q.reason} for q in quarantined]
         )
-        con.register("_quarantined", records)
-        con.execute(
+        session.load("_quarantined", records)
+        session.execute(
             f"insert into {SCHEMA}.{QUARANTINE_TABLE} "
             "select source_table, record, reason, ?, ?, ? from _quarantined",
             [load["_source"], load["_loaded_at"], load["_batch_id"]],
         )
-        con.unregister("_quarantined")
     if extract.cursor is not None:
-        con.execute(
-            f"insert or replace into {CURSORS_TABLE} values (?, ?, ?, ?)",
+        session.execute(f"delete from {CURSORS_TABLE} where table_name = ?", [table.name])
+        session.execute(
+            f"insert into {CURSORS_TABLE} values (?, ?, ?, ?)",
             [table.name, extract.cursor, load["_batch_id"], load["_loaded_at"]],
         )
 
@@ -196,21 +212,21 @@ def unmatched_account_sql(table: RawTable) -> str | None:
 
 
 def land(
-    con: duckdb.DuckDBPyConnection,
+    session: Session,
     extracts: Iterable[TableExtract],
     source: str,
     batch_id: str,
     loaded_at: datetime,
 ) -> dict[str, LandingReport]:
     """Land every extract; swap them all in at once, or leave ``raw`` untouched on any error."""
-    ensure_raw_schema(con)
+    ensure_raw_schema(session)
     load = {"_source": source, "_loaded_at": loaded_at, "_batch_id": batch_id}
     staged: list[tuple[TableExtract, LandingReport, list[QuarantinedRecord]]] = []
     scratch_tables: list[str] = []
     try:
         for extract in extracts:
             scratch_tables.append(_scratch(extract.table))
-            report, quarantined = _stage_extract(con, extract, load)
+            report, quarantined = _stage_extract(session, extract, load)
             if not report.reconciles:
                 raise RecordsLostError(
                     f"raw.{report.table} from {report.origin}: {report.read} records read but "
@@ -218,22 +234,17 @@ def land(
                     "This is a connector bug: report it with the source files or endpoint."
                 )
             staged.append((extract, report, quarantined))
-        con.execute("begin transaction")
-        try:
+        with session.transaction():
             for extract, _, quarantined in staged:
-                _swap_in(con, extract, quarantined, load)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
+                _swap_in(session, extract, quarantined, load)
     finally:
         for scratch in scratch_tables:
-            con.execute(f"drop table if exists {scratch}")
+            session.execute(f"drop table if exists {scratch}")
     reports = {}
     for extract, report, _ in staged:
         table = RAW_TABLES[extract.table]
-        report.rows_in_table = con.execute(f"select count(*) from {SCHEMA}.{table.name}").fetchone()[0]
+        report.rows_in_table = session.fetchone(f"select count(*) from {SCHEMA}.{table.name}")[0]
         unmatched = unmatched_account_sql(table)
-        report.unmatched_account_records = con.execute(unmatched).fetchone()[0] if unmatched else 0
+        report.unmatched_account_records = session.fetchone(unmatched)[0] if unmatched else 0
         reports[table.name] = report
     return reports

@@ -9,6 +9,7 @@ from dagster_project.defs.partitions import SINGLE_RUN, daily_partitions
 from dagster_project.defs.publishing.resources import PublishFolder
 from dagster_project.defs.python_assets import PYTHON_ASSETS
 from dagster_project.publishing import publish_copy
+from dagster_project.publishing.mirror import mirror_published_tables
 from dagster_project.warehouse.resource import Warehouse
 
 # Every published table: the dbt marts and the tables the Python assets write.
@@ -61,7 +62,12 @@ def published_copy(
             f"not publishing: error-severity checks failed in this run ({', '.join(failed)}); "
             f"the copy in {publish_folder.folder} stays as it was. Fix the data and re-run the day."
         )
-    copy = publish_copy(warehouse.file, publish_folder.folder, run_id=context.run.run_id)
+    folder = publish_folder.folder
+    # The copy is built from a DuckDB file: the warehouse itself, or a mirror of another engine's marts.
+    source = (
+        warehouse.file if warehouse.target_name == "duckdb" else mirror_published_tables(warehouse, folder)
+    )
+    copy = publish_copy(source, folder, run_id=context.run.run_id)
     preview = "\n".join(
         ["| table | rows |", "| --- | ---: |", *(f"| {t} | {n:,} |" for t, n in copy.tables.items())]
     )

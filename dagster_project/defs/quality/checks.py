@@ -44,19 +44,19 @@ def staging_model(raw_table: str) -> str:
 def staging_reconciles_with_raw(warehouse: Warehouse):
     """Every raw id is staged exactly once: staging rows equal the distinct ids of the raw table (records
     the landing quarantined never reach raw and are reported beside)."""
-    with warehouse.connect(read_only=True) as con:
+    with warehouse.session(read_only=True) as session:
         quarantined = dict(
-            con.execute(
+            session.fetchall(
                 "select source_table, count(*) from raw.quarantine "
                 "where _batch_id = (select max(_batch_id) from raw.quarantine) group by 1"
-            ).fetchall()
+            )
         )
         for name, table in RAW_TABLES.items():
             model = staging_model(name)
-            raw_rows, distinct = con.execute(
+            raw_rows, distinct = session.fetchone(
                 f"select count(*), count(distinct {table.primary_key}) from raw.{name}"
-            ).fetchone()
-            staged = con.execute(f"select count(*) from staging.{model}").fetchone()[0]
+            )
+            staged = session.fetchone(f"select count(*) from staging.{model}")[0]
             yield dg.AssetCheckResult(
                 asset_key=get_asset_key_for_model([dbt_models], model),
                 check_name="reconciles_with_raw",

@@ -1,0 +1,126 @@
+"""DuckDB: one warehouse file on this machine, the default engine.
+
+DuckDB allows one writing process per file, so connections are opened per
+unit of work and closed at once, leaving the file free for dbt, which runs in
+its own process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import tenacity
+
+from dagster_project.warehouse.engines.base import Engine, Session
+
+
+class WarehouseBusyError(RuntimeError):
+    """Another process holds the DuckDB file (one writer per file, and a writer excludes readers)."""
+
+
+class DuckDBSession(Session):
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def run(self, sql: str, params: Sequence = (), native: bool = False) -> pa.Table | None:
+        relation = self.con.sql(sql, params=list(params) or None)
+        return None if relation is None else relation.to_arrow_table()
+
+    def fetch_df(self, sql: str, params: Sequence = ()) -> pd.DataFrame:
+        return self.con.execute(sql, list(params)).df()
+
+    def fetchall(self, sql: str, params: Sequence = (), native: bool = False) -> list[tuple]:
+        return self.con.execute(sql, list(params)).fetchall()
+
+    def load(self, name: str, data: pd.DataFrame | pa.Table) -> None:
+        self.con.register(name, data)
+
+
+@dataclass(frozen=True)
+class DuckDBEngine(Engine):
+    file: Path
+    busy_timeout_seconds: float
+    memory_limit: str
+    name = "duckdb"
+
+    @property
+    def location(self) -> str:
+        return str(self.file)
+
+    @contextmanager
+    def session(self, read_only: bool = False) -> Iterator[DuckDBSession]:
+        with self.connect(read_only) as con:
+            yield DuckDBSession(con)
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one unit of work, closed afterwards."""
+        file = self.file
+        if read_only and not file.exists():
+            raise FileNotFoundError(
+                f"warehouse {file} does not exist yet: materialise the raw assets first (`make run`)"
+            )
+        file.parent.mkdir(parents=True, exist_ok=True)
+        # Another process's short read (the alert sensor's) holds the file for a moment: wait it out.
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_delay(self.busy_timeout_seconds),
+            wait=tenacity.wait_exponential(multiplier=0.1, max=2),
+            retry=tenacity.retry_if_exception(_is_lock_error),
+            reraise=True,
+        )
+        try:
+            config = {"memory_limit": self.memory_limit}
+            con = retrying(duckdb.connect, str(file), read_only=read_only, config=config)
+        except duckdb.IOException as error:
+            if not _is_lock_error(error):
+                raise
+            raise WarehouseBusyError(
+                f"warehouse {file} is locked by another process: another run is writing it ({error}). "
+                f"Nothing was changed (waited {self.busy_timeout_seconds:.0f}s). Wait for that run to finish "
+                "and start this one again; in a deployment the run queue's `health/writes` limit makes "
+                "runs wait their turn."
+            ) from error
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def columns(self, table: str) -> list[tuple[str, str]]:
+        if not self.file.exists():
+            return []
+        return super().columns(table)
+
+    def columns_in(self, session: Session, table: str) -> list[tuple[str, str]]:
+        return session.fetchall(
+            """select column_name, data_type from information_schema.columns
+               where table_schema || '.' || table_name = ? order by ordinal_position""",
+            [table],
+        )
+
+    def tables(self) -> list[tuple[str, str]]:
+        if not self.file.exists():
+            return []
+        with self.session(read_only=True) as session:
+            return session.fetchall(
+                """select schema_name, table_name from duckdb_tables() where not starts_with(table_name, '_')
+                   union all
+                   select schema_name, view_name from duckdb_views() where not internal
+                   order by 1, 2"""
+            )
+
+    def hash_sum_sql(self, relation: str) -> str:
+        return f"cast(sum(cast(hash({relation}) as hugeint)) as varchar)"
+
+    def dbt_env(self) -> dict[str, str]:
+        # dbt runs in dbt/, so the profile is given the absolute path.
+        return {**super().dbt_env(), "HEALTH_WAREHOUSE": str(self.file)}
+
+
+def _is_lock_error(error: BaseException) -> bool:
+    return isinstance(error, duckdb.IOException) and "lock" in str(error).lower()
