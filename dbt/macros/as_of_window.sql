@@ -22,7 +22,7 @@
 {% macro run_window_start(days_before=0) -%}
     {%- set min_date = "cast('" ~ window_bound('min_date') ~ "' as date)" -%}
     {%- if days_before -%}
-        cast({{ dbt.dateadd('day', -days_before, min_date) }} as date)
+        {{ add_days(-days_before, min_date) }}
     {%- else -%}
         {{ min_date }}
     {%- endif -%}

@@ -22,8 +22,9 @@
 {%- endmacro %}
 
 {#- The days the run rebuilt of the model the test is attached to, as a condition; none when the model
-    is rebuilt whole. An `as_of_window` model rebuilds the window's as-of dates; a model may name
-    another column and how many days before the window it rebuilds in `meta.rebuilt_window`. -#}
+    is rebuilt whole. An `as_of_window` model rebuilds the window's as-of dates (on Spark the same models
+    are insert_overwrite partitioned by as_of_date: macros/portable/incremental_by_day.sql); a model may
+    name another column and how many days before the window it rebuilds in `meta.rebuilt_window`. -#}
 {% macro rebuilt_days_of_tested_model() -%}
     {%- set attached = graph.nodes.get(model.attached_node) if model.attached_node else none -%}
     {%- if attached is none -%}
@@ -32,7 +33,9 @@
     {%- set declared = attached.config.meta.get('rebuilt_window') -%}
     {%- if declared -%}
         {%- set column, days_before = declared.column, declared.days_before | int -%}
-    {%- elif attached.config.incremental_strategy == 'as_of_window' -%}
+    {%- elif attached.config.incremental_strategy == 'as_of_window'
+        or (attached.config.incremental_strategy == 'insert_overwrite'
+            and attached.config.partition_by == ['as_of_date']) -%}
         {%- set column, days_before = 'as_of_date', 0 -%}
     {%- else -%}
         {{- return(none) -}}

@@ -26,7 +26,7 @@
     || {{ format_measure(measure, measure ~ '_unit') }}
     || case
         when {{ measure }}_is_cap_holding
-            then ' (caps the score at ' || cast(cast({{ measure }}_cap_score as bigint) as varchar) || ')'
+            then ' (caps the score at ' || cast(cast({{ measure }}_cap_score as bigint) as {{ dbt.type_string() }}) || ')'
         else ' (segment median ' || {{ format_measure(measure ~ '_median', measure ~ '_unit') }} || ')'
     end
 {%- endmacro %}

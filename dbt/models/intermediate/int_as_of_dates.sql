@@ -34,10 +34,10 @@ day_offsets as (
 ),
 
 dates as (
-    select cast({{ dbt.dateadd("day", "day_offsets.day_offset", "data_range.first_date") }} as date) as as_of_date
+    select {{ add_days("day_offsets.day_offset", "data_range.first_date") }} as as_of_date
     from day_offsets
     cross join data_range
-    where day_offsets.day_offset <= {{ dbt.datediff("data_range.first_date", "data_range.last_date", "day") }}
+    where day_offsets.day_offset <= {{ days_between("data_range.first_date", "data_range.last_date") }}
 )
 
 select as_of_date

@@ -7,7 +7,7 @@ revenue as (
 
 final as (
     select
-        cast(account_id as varchar) as account_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(as_of_date as date) as date,
         cast(mrr as decimal(18, 2)) as mrr
     from revenue

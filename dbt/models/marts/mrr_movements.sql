@@ -7,12 +7,12 @@ movements as (
 
 final as (
     select
-        cast(account_id as varchar) as account_id,
+        cast(account_id as {{ dbt.type_string() }}) as account_id,
         cast(month as date) as month,
         cast(mrr as decimal(18, 2)) as mrr,
         cast(previous_mrr as decimal(18, 2)) as previous_mrr,
         cast(mrr_change as decimal(18, 2)) as mrr_change,
-        cast(movement as varchar) as movement
+        cast(movement as {{ dbt.type_string() }}) as movement
     from movements
 )
 

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='as_of_window') }}
+{{ config(**incremental_by_day()) }}
 
 {%- set measures = ['weighted_events_30d', 'active_contacts_30d', 'engagement_trend', 'feature_breadth',
                     'seat_depth', 'weighted_tickets_90d', 'csat_average_90d', 'nps_latest',
@@ -20,8 +20,8 @@ measure_stats as (
         segment,
         as_of_date,
         {%- for measure in measures %}
-        cast({{ measure }}_mean as double) as {{ measure }}_mean,
-        cast({{ measure }}_median as double) as {{ measure }}_median{{ "," if not loop.last }}
+        cast({{ measure }}_mean as {{ type_double() }}) as {{ measure }}_mean,
+        cast({{ measure }}_median as {{ type_double() }}) as {{ measure }}_median{{ "," if not loop.last }}
         {%- endfor %}
     from {{ ref('int_segment_measure_stats_daily') }}
     where {{ as_of_window('as_of_date') }}
@@ -29,11 +29,12 @@ measure_stats as (
 
 segment_days as (
     select
-        segment,
+        -- the contract's text type, which the incremental table was created with (macros/portable)
+        cast(segment as {{ type_varchar() }}) as segment,
         as_of_date,
         count(*) as accounts,
-        cast(avg(mrr) as decimal(18, 2)) as arpu,
-        cast(avg(health_score) as decimal(5, 2)) as average_health_score,
+        cast({{ average_as_double('mrr') }} as decimal(18, 2)) as arpu,
+        cast({{ average_as_double('health_score') }} as decimal(5, 2)) as average_health_score,
         {%- for grade in grades %}
         cast(sum(case when grade = '{{ grade }}' then 1 else 0 end) as integer) as grade_{{ grade | lower }}_accounts{{ "," if not loop.last }}
         {%- endfor %}

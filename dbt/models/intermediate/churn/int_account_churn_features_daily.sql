@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='as_of_window') }}
+{{ config(**incremental_by_day()) }}
 
 {#- The measures the churn model learns from. Add one here (and describe it in _churn__models.yml)
     and the next run trains on it; the Python side takes every numeric column as a feature. -#}

@@ -17,7 +17,7 @@ snapshots as (
     from {{ ref('int_account_churn_features_daily') }} as features
     cross join last_day
     where {{ dbt.date_trunc('month', 'features.as_of_date') }} = features.as_of_date
-        and features.as_of_date <= cast({{ dbt.dateadd('day', -(horizon + grace), 'last_day.last_date') }} as date)
+        and features.as_of_date <= {{ add_days(-(horizon + grace), 'last_day.last_date') }}
 ),
 
 revenue as (
@@ -38,7 +38,7 @@ revenue_ended as (
     inner join revenue
         on snapshots.account_id = revenue.account_id
         and revenue.as_of_date > snapshots.as_of_date
-        and revenue.as_of_date <= cast({{ dbt.dateadd('day', horizon, 'snapshots.as_of_date') }} as date)
+        and revenue.as_of_date <= {{ add_days(horizon, 'snapshots.as_of_date') }}
         and revenue.mrr = 0
     group by 1, 2
 ),
@@ -52,7 +52,7 @@ came_back as (
     inner join revenue
         on revenue_ended.account_id = revenue.account_id
         and revenue.as_of_date > revenue_ended.revenue_ended_on
-        and revenue.as_of_date <= cast({{ dbt.dateadd('day', grace, 'revenue_ended.revenue_ended_on') }} as date)
+        and revenue.as_of_date <= {{ add_days(grace, 'revenue_ended.revenue_ended_on') }}
         and revenue.mrr > 0
 ),
 
@@ -61,7 +61,7 @@ final as (
         snapshots.*,
         {{ horizon }} as horizon_days,
         -- From this day on the label is final: a run whose window ends earlier must not train on it
-        cast({{ dbt.dateadd('day', horizon + grace, 'snapshots.as_of_date') }} as date) as label_known_on,
+        {{ add_days(horizon + grace, 'snapshots.as_of_date') }} as label_known_on,
         revenue_ended.revenue_ended_on,
         case
             when revenue_ended.revenue_ended_on is not null and came_back.account_id is null then 1

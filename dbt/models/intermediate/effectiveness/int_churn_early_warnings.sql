@@ -26,8 +26,8 @@ warning_window as (
     from churns
     inner join {{ ref('int_account_health_daily') }} as health
         on churns.account_id = health.account_id
-        and health.as_of_date >= cast({{ dbt.dateadd('day', -90, 'churns.churned_on') }} as date)
-        and health.as_of_date <= cast({{ dbt.dateadd('day', -60, 'churns.churned_on') }} as date)
+        and health.as_of_date >= {{ add_days(-90, 'churns.churned_on') }}
+        and health.as_of_date <= {{ add_days(-60, 'churns.churned_on') }}
 ),
 
 final as (

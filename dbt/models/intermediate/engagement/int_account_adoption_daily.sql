@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='as_of_window') }}
+{{ config(**incremental_by_day()) }}
 
 {#- Breadth counts the plan's key features (seeds/plan_key_features.csv) used in the trailing window
     D-(N-1) .. D. Like active contacts, a feature counts as used for N days from each day it is used;
@@ -77,15 +77,13 @@ feature_day_gaps as (
         account_id,
         event_name,
         activity_date,
-        {{ dbt.datediff(
+        {{ days_between(
             'lag(activity_date) over (partition by account_id, event_name order by activity_date)',
-            'activity_date',
-            'day'
+            'activity_date'
         ) }} as days_since_previous,
-        {{ dbt.datediff(
+        {{ days_between(
             'activity_date',
-            'lead(activity_date) over (partition by account_id, event_name order by activity_date)',
-            'day'
+            'lead(activity_date) over (partition by account_id, event_name order by activity_date)'
         ) }} as days_to_next
     from feature_days
 ),
@@ -105,7 +103,7 @@ feature_changes as (
     select
         account_id,
         event_name,
-        cast({{ dbt.dateadd('day', window_days, 'activity_date') }} as date) as change_on,
+        {{ add_days(window_days, 'activity_date') }} as change_on,
         -1 as used_change
     from feature_day_gaps
     where coalesce(days_to_next, {{ window_days + 1 }}) > {{ window_days }}
@@ -181,14 +179,14 @@ final as (
             as key_features_used_30d,
         case
             when plan_key_feature_counts.key_features > 0
-                then cast(coalesce(running_totals.key_features_used, 0) as {{ dbt.type_numeric() }})
-                / cast(plan_key_feature_counts.key_features as {{ dbt.type_numeric() }})
+                then cast(coalesce(running_totals.key_features_used, 0) as {{ type_double() }})
+                / cast(plan_key_feature_counts.key_features as {{ type_double() }})
         end as feature_breadth,
         plan_days.licensed_seats,
         case
             when plan_days.licensed_seats > 0
-                then cast(active_contacts.active_contacts_30d as {{ dbt.type_numeric() }})
-                / cast(plan_days.licensed_seats as {{ dbt.type_numeric() }})
+                then cast(active_contacts.active_contacts_30d as {{ type_double() }})
+                / cast(plan_days.licensed_seats as {{ type_double() }})
         end as seat_depth
     from account_days
     left join plan_days

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='as_of_window') }}
+{{ config(**incremental_by_day()) }}
 
 {#- Trailing windows end on the as-of date, inclusive: N days are D-(N-1) .. D. Each is computed
     set-wise with a difference array: a day's activity adds to a running total on the day it enters
@@ -61,7 +61,7 @@ event_changes as (
 
     select
         account_id,
-        cast({{ dbt.dateadd('day', window_days, 'activity_date') }} as date) as change_on,
+        {{ add_days(window_days, 'activity_date') }} as change_on,
         -events as events_change,
         -weighted_events as weighted_change,
         weighted_events as prior_weighted_change,
@@ -73,7 +73,7 @@ event_changes as (
 
     select
         account_id,
-        cast({{ dbt.dateadd('day', 2 * window_days, 'activity_date') }} as date) as change_on,
+        {{ add_days(2 * window_days, 'activity_date') }} as change_on,
         0 as events_change,
         cast(0 as decimal(18, 4)) as weighted_change,
         -weighted_events as prior_weighted_change,
@@ -98,15 +98,13 @@ contact_day_gaps as (
         account_id,
         contact_id,
         activity_date,
-        {{ dbt.datediff(
+        {{ days_between(
             'lag(activity_date) over (partition by account_id, contact_id order by activity_date)',
-            'activity_date',
-            'day'
+            'activity_date'
         ) }} as days_since_previous,
-        {{ dbt.datediff(
+        {{ days_between(
             'activity_date',
-            'lead(activity_date) over (partition by account_id, contact_id order by activity_date)',
-            'day'
+            'lead(activity_date) over (partition by account_id, contact_id order by activity_date)'
         ) }} as days_to_next
     from contact_days
 ),
@@ -130,7 +128,7 @@ contact_changes as (
 
     select
         account_id,
-        cast({{ dbt.dateadd('day', recent_days, 'activity_date') }} as date) as change_on,
+        {{ add_days(recent_days, 'activity_date') }} as change_on,
         0 as events_change,
         cast(0 as decimal(18, 4)) as weighted_change,
         cast(0 as decimal(18, 4)) as prior_weighted_change,
@@ -143,7 +141,7 @@ contact_changes as (
 
     select
         account_id,
-        cast({{ dbt.dateadd('day', window_days, 'activity_date') }} as date) as change_on,
+        {{ add_days(window_days, 'activity_date') }} as change_on,
         0 as events_change,
         cast(0 as decimal(18, 4)) as weighted_change,
         cast(0 as decimal(18, 4)) as prior_weighted_change,
@@ -218,8 +216,8 @@ final as (
         cast(running_totals.weighted_in_prior_window as decimal(18, 4)) as weighted_events_prior_30d,
         case
             when running_totals.weighted_in_prior_window > 0
-                then cast(running_totals.weighted_in_window as {{ dbt.type_numeric() }})
-                / cast(running_totals.weighted_in_prior_window as {{ dbt.type_numeric() }})
+                then cast(running_totals.weighted_in_window as {{ type_double() }})
+                / cast(running_totals.weighted_in_prior_window as {{ type_double() }})
         end as engagement_trend,
         cast(running_totals.recent_contacts as integer) as active_contacts_7d,
         cast(running_totals.window_contacts as integer) as active_contacts_30d

@@ -1,17 +1,20 @@
 {#- The first build (and a full refresh) reads all history. Later runs rebuild only the activity days
     that the run's as-of window [min_date, max_date) can read: from 2 x engagement_window_days before
     min_date (the trailing and the prior window) up to max_date. Those days are deleted first and
-    inserted again (a delete by key would join every old row of a day to every new one). -#}
+    inserted again (a delete by key would join every old row of a day to every new one); on Spark,
+    which cannot delete, the run overwrites those days' partitions instead (macros/portable). -#}
 {%- set window_days = var('engagement_window_days') | int -%}
 {%- set rebuild_from = window_start(2 * window_days) | trim -%}
 {%- set rebuild_to = window_end() | trim -%}
 {#- The hook is rendered when it runs, so window_start sees is_incremental() as the model does. -#}
 {{ config(
-    materialized='incremental',
-    incremental_strategy='append',
     meta={'rebuilt_window': {'column': 'activity_date', 'days_before': 2 * window_days}},
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where activity_date >= {{ window_start("
-        ~ (2 * window_days) ~ ") }} and activity_date < {{ window_end() }}{% endif %}",
+    **incremental_by_day(
+        column='activity_date',
+        strategy='append',
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where activity_date >= {{ window_start("
+            ~ (2 * window_days) ~ ") }} and activity_date < {{ window_end() }}{% endif %}",
+    )
 ) }}
 
 -- Product events counted per account, contact, event name and day, weighted by seeds/event_weights.csv:

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='as_of_window') }}
+{{ config(**incremental_by_day()) }}
 
 {#- As of date D counts everything up to the end of D. A conversation is dated two-way, or answered,
     on the day of its first response (its start when the source gives no response time): an answer
@@ -66,9 +66,9 @@ changes as (
     -- ... and leaves it N days later, answered or not
     select
         account_id,
-        cast({{ dbt.dateadd('day', window_days, 'created_on') }} as date) as change_on,
+        {{ add_days(window_days, 'created_on') }} as change_on,
         -1 as outreach_change,
-        case when answered_on < cast({{ dbt.dateadd('day', window_days, 'created_on') }} as date) then -1 else 0 end
+        case when answered_on < {{ add_days(window_days, 'created_on') }} then -1 else 0 end
             as answered_change,
         cast(null as date) as two_way_on
     from team_outreach
@@ -83,7 +83,7 @@ changes as (
         1 as answered_change,
         cast(null as date) as two_way_on
     from team_outreach
-    where answered_on < cast({{ dbt.dateadd('day', window_days, 'created_on') }} as date)
+    where answered_on < {{ add_days(window_days, 'created_on') }}
 
     union all
 
@@ -146,14 +146,14 @@ final as (
     select
         account_days.account_id,
         account_days.as_of_date,
-        {{ dbt.datediff('running_totals.last_two_way_on', 'account_days.as_of_date', 'day') }}
+        {{ days_between('running_totals.last_two_way_on', 'account_days.as_of_date') }}
             as days_since_two_way_conversation,
         cast(running_totals.outreach_in_window as integer) as team_outreach_90d,
         cast(running_totals.answered_in_window as integer) as team_outreach_answered_90d,
         case
             when running_totals.outreach_in_window > 0
-                then cast(running_totals.answered_in_window as {{ dbt.type_numeric() }})
-                / cast(running_totals.outreach_in_window as {{ dbt.type_numeric() }})
+                then cast(running_totals.answered_in_window as {{ type_double() }})
+                / cast(running_totals.outreach_in_window as {{ type_double() }})
         end as outreach_answer_rate_90d
     from account_days
     inner join running_totals

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='as_of_window') }}
+{{ config(**incremental_by_day()) }}
 
 -- One row per account and as-of date: MRR, plan and seats in force, billing health (lifetime value,
 -- failed and past-due invoices), tenure and days to renewal. Only the run's as-of window is
@@ -77,8 +77,8 @@ in_force_90d_ago as (
     from account_days
     inner join item_periods
         on account_days.account_id = item_periods.account_id
-        and item_periods.valid_from <= {{ dbt.dateadd('day', -90, 'account_days.as_of_date') }}
-        and {{ dbt.dateadd('day', -90, 'account_days.as_of_date') }} < item_periods.valid_to
+        and item_periods.valid_from <= {{ add_days(-90, 'account_days.as_of_date') }}
+        and {{ add_days(-90, 'account_days.as_of_date') }} < item_periods.valid_to
     group by account_days.account_id, account_days.as_of_date
 ),
 
@@ -157,7 +157,7 @@ failed_invoices as (
         on account_days.account_id = invoices.account_id
         and invoices.has_failed_payment
         and invoices.created_on <= account_days.as_of_date
-        and account_days.as_of_date < {{ dbt.dateadd('day', 90, 'invoices.created_on') }}
+        and account_days.as_of_date < {{ add_days(90, 'invoices.created_on') }}
         and (invoices.paid_on is null or account_days.as_of_date < invoices.paid_on)
     group by account_days.account_id, account_days.as_of_date
 ),
@@ -168,7 +168,7 @@ past_due_invoices as (
         account_days.account_id,
         account_days.as_of_date,
         count(*) as open_past_due_invoices,
-        max({{ dbt.datediff('invoices.due_on', 'account_days.as_of_date', 'day') }}) as days_past_due
+        max({{ days_between('invoices.due_on', 'account_days.as_of_date') }}) as days_past_due
     from account_days
     inner join invoices
         on account_days.account_id = invoices.account_id
@@ -192,8 +192,8 @@ joined as (
         coalesce(in_force.is_trialing, false) as is_trialing,
 
         -- relationship in time
-        {{ dbt.datediff('first_starts.first_started_on', 'account_days.as_of_date', 'day') }} as tenure_days,
-        {{ dbt.datediff('account_days.as_of_date', 'in_force.renews_on', 'day') }} as days_to_renewal,
+        {{ days_between('first_starts.first_started_on', 'account_days.as_of_date') }} as tenure_days,
+        {{ days_between('account_days.as_of_date', 'in_force.renews_on') }} as days_to_renewal,
 
         -- payments
         cast(coalesce(lifetime_values.lifetime_value, 0) as decimal(18, 2)) as lifetime_value,

@@ -16,7 +16,9 @@ rebased as (
     select
         rates.currency,
         lower('{{ var("reporting_currency") }}') as reporting_currency,
-        rates.units_of_reporting_currency_per_unit / reporting_currency.base_rate as units_of_reporting_currency_per_unit,
+        -- in double, as DuckDB divides decimals: the same rate on every engine
+        cast(rates.units_of_reporting_currency_per_unit as {{ type_double() }})
+        / cast(reporting_currency.base_rate as {{ type_double() }}) as units_of_reporting_currency_per_unit,
         coalesce(rates.minor_units_per_unit, 100) as minor_units_per_unit
     from rates
     left join reporting_currency

@@ -60,7 +60,7 @@ converted as (
         -- plus `invoice_grace_days`.
         coalesce(
             cast(invoices.due_at as date),
-            cast({{ dbt.dateadd('day', var('invoice_grace_days', 0), 'cast(invoices.created_at as date)') }} as date)
+            {{ add_days(var('invoice_grace_days', 0), 'cast(invoices.created_at as date)') }}
         ) as due_on,
         case when invoices.is_paid then cast(coalesce(invoices.paid_at, invoices.created_at) as date) end as paid_on
     from invoices

@@ -41,7 +41,7 @@ month_offsets as (
 -- Every month from the first subscription's to the last as-of date's, with the day that represents it
 months as (
     select
-        cast({{ dbt.dateadd('month', 'month_offsets.month_offset', '(select min(first_month) from first_months)') }} as date) as month
+        {{ add_months('month_offsets.month_offset', '(select min(first_month) from first_months)') }} as month
     from month_offsets
 ),
 

@@ -227,14 +227,15 @@ normalised as (
         case
             when dated.is_trial then 0
             else
-                dated.amount_per_interval_minor
+                -- in double, as DuckDB divides: PostgreSQL would keep numeric digits, Spark round them
+                cast(dated.amount_per_interval_minor as {{ type_double() }})
                 * case dated.billing_interval
                     when 'year' then 1
                     when 'month' then 12
                     when 'week' then 52
                     when 'day' then 365
                 end
-                / (12.0 * dated.billing_interval_count * currency_rates.minor_units_per_unit)
+                / cast(12 * dated.billing_interval_count * currency_rates.minor_units_per_unit as {{ type_double() }})
         end as monthly_amount_in_currency
     from dated
     left join currency_rates
@@ -244,7 +245,7 @@ normalised as (
 final as (
     select
         -- ids
-        {{ dbt.concat(["item_key", "'|'", "cast(valid_from as varchar)"]) }} as item_period_id,
+        {{ dbt.concat(["item_key", "'|'", "cast(valid_from as " ~ dbt.type_string() ~ ")"]) }} as item_period_id,
         account_id,
         subscription_id,
         item_key,

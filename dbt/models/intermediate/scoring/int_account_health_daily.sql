@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='as_of_window') }}
+{{ config(**incremental_by_day()) }}
 
 -- Each active account-day's published health: score (after any CSM override), grade and colour from
 -- the grade scale, 7- and 30-day trend, drivers, MRR against the segment's ARPU, and the version of
@@ -19,7 +19,7 @@ segment_arpu as (
     select
         segment,
         as_of_date,
-        avg(mrr) as segment_arpu
+        {{ average_as_double('mrr') }} as segment_arpu
     from segments
     group by 1, 2
 ),
@@ -77,10 +77,10 @@ scored as (
         and segments.as_of_date = segment_arpu.as_of_date
     left join scores as week_ago
         on segments.account_id = week_ago.account_id
-        and week_ago.as_of_date = {{ dbt.dateadd('day', -7, 'segments.as_of_date') }}
+        and week_ago.as_of_date = {{ add_days(-7, 'segments.as_of_date') }}
     left join scores as month_ago
         on segments.account_id = month_ago.account_id
-        and month_ago.as_of_date = {{ dbt.dateadd('day', -30, 'segments.as_of_date') }}
+        and month_ago.as_of_date = {{ add_days(-30, 'segments.as_of_date') }}
     left join overrides
         on segments.account_id = overrides.account_id
         and segments.as_of_date = overrides.as_of_date

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='as_of_window') }}
+{{ config(**incremental_by_day()) }}
 
 -- Every measure of every active account-day in one row (a column per measure of scoring_measures(),
 -- null when the measure has no value that day), with the segment it is compared within and the
@@ -32,7 +32,7 @@ final as (
         {%- for model, columns in scoring_measures_by_model().items() %}
         {%- set last_model = loop.last %}
         {%- for column in columns %}
-        cast({{ model }}.{{ column }} as double) as {{ column }}{{ "," if not (last_model and loop.last) }}
+        cast({{ model }}.{{ column }} as {{ type_double() }}) as {{ column }}{{ "," if not (last_model and loop.last) }}
         {%- endfor %}
         {%- endfor %}
     from active_days

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='as_of_window') }}
+{{ config(**incremental_by_day()) }}
 
 -- Each active account-day's segment, lifecycle stage and scorecard, by the analysts' seed rules:
 -- the first rule (lowest priority) that matches wins, and each seed's last rule matches everything.
@@ -53,11 +53,14 @@ account_days as (
     group by 1, 2, 3, 4, 5, 6
 ),
 
+-- Each rule set narrows the account-day's row in turn (segment, then stage, then scorecard), carrying its
+-- columns along rather than joining the best match back: PostgreSQL expects a handful of rows from a
+-- `match_rank = 1` filter and would join two of them row by row.
+
 -- Every segment rule each account-day matches, best first
 segment_matches as (
     select
-        account_days.account_id,
-        account_days.as_of_date,
+        account_days.*,
         segments.segment,
         row_number() over (
             partition by account_days.account_id, account_days.as_of_date
@@ -70,51 +73,56 @@ segment_matches as (
         and (segments.max_mrr is null or account_days.mrr < segments.max_mrr)
 ),
 
+segmented as (
+    select
+        account_id,
+        as_of_date,
+        mrr,
+        plan_name,
+        tenure_days,
+        days_to_renewal,
+        contract_days,
+        segment
+    from segment_matches
+    where match_rank = 1
+),
+
 -- Every lifecycle rule each account-day matches, best first
 stage_matches as (
     select
-        account_days.account_id,
-        account_days.as_of_date,
+        segmented.*,
         stages.lifecycle_stage,
         row_number() over (
-            partition by account_days.account_id, account_days.as_of_date
+            partition by segmented.account_id, segmented.as_of_date
             order by stages.priority
         ) as match_rank
-    from account_days
+    from segmented
     inner join {{ ref('lifecycle_stages') }} as stages
-        on (stages.max_tenure_days is null or account_days.tenure_days < stages.max_tenure_days)
+        on (stages.max_tenure_days is null or segmented.tenure_days < stages.max_tenure_days)
         and (
             stages.max_days_to_renewal is null
-            or account_days.days_to_renewal <= stages.max_days_to_renewal
+            or segmented.days_to_renewal <= stages.max_days_to_renewal
         )
-        and (stages.min_contract_days is null or account_days.contract_days >= stages.min_contract_days)
+        and (stages.min_contract_days is null or segmented.contract_days >= stages.min_contract_days)
 ),
 
 classified as (
     select
-        account_days.account_id,
-        account_days.as_of_date,
-        account_days.mrr,
-        account_days.plan_name,
-        account_days.contract_days,
-        segment_matches.segment,
-        stage_matches.lifecycle_stage
-    from account_days
-    inner join segment_matches
-        on account_days.account_id = segment_matches.account_id
-        and account_days.as_of_date = segment_matches.as_of_date
-        and segment_matches.match_rank = 1
-    inner join stage_matches
-        on account_days.account_id = stage_matches.account_id
-        and account_days.as_of_date = stage_matches.as_of_date
-        and stage_matches.match_rank = 1
+        account_id,
+        as_of_date,
+        mrr,
+        plan_name,
+        contract_days,
+        segment,
+        lifecycle_stage
+    from stage_matches
+    where match_rank = 1
 ),
 
 -- Every scorecard rule each account-day matches, best first
 scorecard_matches as (
     select
-        classified.account_id,
-        classified.as_of_date,
+        classified.*,
         scorecards.scorecard_id,
         row_number() over (
             partition by classified.account_id, classified.as_of_date
@@ -128,19 +136,16 @@ scorecard_matches as (
 
 final as (
     select
-        classified.account_id,
-        classified.as_of_date,
-        classified.segment,
-        classified.lifecycle_stage,
-        scorecard_matches.scorecard_id,
-        classified.plan_name,
-        classified.mrr,
-        classified.contract_days
-    from classified
-    inner join scorecard_matches
-        on classified.account_id = scorecard_matches.account_id
-        and classified.as_of_date = scorecard_matches.as_of_date
-        and scorecard_matches.match_rank = 1
+        account_id,
+        as_of_date,
+        segment,
+        lifecycle_stage,
+        scorecard_id,
+        plan_name,
+        mrr,
+        contract_days
+    from scorecard_matches
+    where match_rank = 1
 )
 
 select * from final

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='as_of_window') }}
+{{ config(**incremental_by_day()) }}
 
 {%- set measures = scoring_measures() %}
 {%- set categories = ['engagement', 'adoption', 'support', 'relationship', 'value'] %}
@@ -23,11 +23,13 @@ segment_stats as (
 ),
 
 -- Sums are taken in decimals: exact, so the same inputs give the same score whatever order they are
--- added in (doubles differ in the last bit, and a score on a rounding boundary would flip).
+-- added in (doubles differ in the last bit, and a score on a rounding boundary would flip). The exact
+-- sums are divided in double, as DuckDB divides decimals, so that every engine rounds the same quotient
+-- (PostgreSQL would keep numeric digits, Spark round to a scale of its choosing).
 
 -- Per account-day: the weight of the measures that have a value (the denominator that redistributes
 -- missing weight), the weighted points, and the same per category
-sums as (
+sums as {{ materialized_cte() }} (
     select
         points.*,
         {%- for measure in measures %}
@@ -54,21 +56,22 @@ sums as (
             {%- endfor %}
         ) as cap_score,
         {%- for category in categories %}
-        (
+        cast(
             {%- for measure in measures %}
             {{ "+ " if not loop.first }}case
                 when scorecards.{{ measure }}_category = '{{ category }}' then {{ weighted_points(measure) }}
                 else 0
             end
             {%- endfor %}
-        ) / nullif(
+            as {{ type_double() }}
+        ) / nullif(cast(
             {%- for measure in measures %}
             {{ "+ " if not loop.first }}case
                 when scorecards.{{ measure }}_category = '{{ category }}' then {{ present_weight(measure) }}
                 else 0
             end
-            {%- endfor %},
-            0
+            {%- endfor %}
+            as {{ type_double() }}), 0
         ) as {{ category }}_score{{ "," if not loop.last }}
         {%- endfor %}
     from points
@@ -79,10 +82,11 @@ sums as (
         and points.as_of_date = segment_stats.as_of_date
 ),
 
-scores as (
+scores as {{ materialized_cte() }} (
     select
         *,
-        weighted_points / nullif(present_weight, 0) as weighted_score
+        cast(weighted_points as {{ type_double() }}) / nullif(cast(present_weight as {{ type_double() }}), 0)
+            as weighted_score
     from sums
 ),
 
@@ -113,7 +117,7 @@ labels as (
 ),
 
 -- What each measure cost: a holding cap first, then the points it lost weighted by its share of the score
-costs as (
+costs as {{ materialized_cte() }} (
     select
         scores.*,
         {%- for measure in measures %}
@@ -128,7 +132,7 @@ costs as (
 
 -- Each measure that cost points, placed among its account-day's: how many cost more (or as much, with
 -- a label listed earlier). Counted within the row, so that no row per measure is needed to sort them.
-placed as (
+placed as {{ materialized_cte() }} (
     select
         costs.*,
         labels.*,

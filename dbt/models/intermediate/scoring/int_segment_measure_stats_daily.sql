@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='as_of_window') }}
+{{ config(**incremental_by_day()) }}
 
 -- What the typical account of each segment has on each day: each measure's mean and median over the
 -- segment's accounts with a value.

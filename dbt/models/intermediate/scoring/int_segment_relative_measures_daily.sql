@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='as_of_window') }}
+{{ config(**incremental_by_day()) }}
 
 {%- set ranked_measures = measures_scored_by_percentile(ref('scorecard_measures')) %}
 
@@ -37,10 +37,10 @@ final as (
         case
             when {{ measure }} is null then null
             when {{ measure }}_accounts <= 1 then 0.5
-            else ({{ measure }}_rank - 1) / cast({{ measure }}_accounts - 1 as double)
+            else ({{ measure }}_rank - 1) / cast({{ measure }}_accounts - 1 as {{ type_double() }})
         end as {{ measure }}_percentile
         {%- else %}
-        cast(null as double) as {{ measure }}_percentile
+        cast(null as {{ type_double() }}) as {{ measure }}_percentile
         {%- endif %}
         {{- "," if not loop.last }}
         {%- endfor %}

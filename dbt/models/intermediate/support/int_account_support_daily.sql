@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='as_of_window') }}
+{{ config(**incremental_by_day()) }}
 
 {#- As of date D counts everything up to the end of D; the trailing window is D-(N-1) .. D.
     Counts and sums over the window use a difference array (a ticket adds on the day it enters the
@@ -129,7 +129,7 @@ changes as (
     -- ... and leaves it N days later
     select
         account_id,
-        cast({{ dbt.dateadd('day', window_days, 'created_on') }} as date) as change_on,
+        {{ add_days(window_days, 'created_on') }} as change_on,
         -1 as tickets_change,
         -priority_weight as weighted_change,
         0 as open_urgent_change,
@@ -174,7 +174,7 @@ changes as (
 
     select
         account_id,
-        cast({{ dbt.dateadd('day', window_days, 'answered_on') }} as date) as change_on,
+        {{ add_days(window_days, 'answered_on') }} as change_on,
         0 as tickets_change,
         cast(0 as decimal(18, 4)) as weighted_change,
         0 as open_urgent_change,
@@ -274,8 +274,8 @@ window_offsets as (
 closed_in_window as (
     select
         tickets.account_id,
-        cast({{ dbt.dateadd('day', 'window_offsets.day_offset', 'tickets.closed_on') }} as date) as as_of_date,
-        {{ dbt.datediff('tickets.created_at', 'tickets.closed_at', 'second') }} / 3600.0 as hours_to_close
+        {{ add_days('window_offsets.day_offset', 'tickets.closed_on') }} as as_of_date,
+        cast({{ seconds_between('tickets.created_at', 'tickets.closed_at') }} as {{ type_double() }}) / 3600 as hours_to_close
     from tickets
     cross join window_offsets
     where tickets.closed_on is not null
@@ -318,13 +318,13 @@ final as (
         cast(running_totals.weighted_in_window as decimal(18, 4)) as weighted_tickets_90d,
         cast(running_totals.open_urgent as integer) as open_urgent_tickets,
         cast(running_totals.open_high as integer) as open_high_tickets,
-        {{ dbt.datediff('oldest_open_urgent.oldest_created_on', 'account_days.as_of_date', 'day') }}
+        {{ days_between('oldest_open_urgent.oldest_created_on', 'account_days.as_of_date') }}
             as oldest_open_urgent_ticket_days,
         close_times.median_hours_to_close as median_hours_to_close_90d,
         case
             when running_totals.csat_count > 0
-                then cast(running_totals.csat_sum as {{ dbt.type_numeric() }})
-                / cast(running_totals.csat_count as {{ dbt.type_numeric() }})
+                then cast(running_totals.csat_sum as {{ type_double() }})
+                / cast(running_totals.csat_count as {{ type_double() }})
         end as csat_average_90d,
         cast(running_totals.csat_count as integer) as csat_responses_90d,
         nps_days.score as nps_latest,

@@ -91,7 +91,7 @@ likelihood_ranks as (
         (
             sum(case when churned_within_horizon = 1 then risk_rank else 0 end)
             - sum(churned_within_horizon) * (sum(churned_within_horizon) + 1) / 2.0
-        ) / nullif(cast(sum(churned_within_horizon) as double) * sum(1 - churned_within_horizon), 0) as auc
+        ) / nullif(cast(sum(churned_within_horizon) as {{ type_double() }}) * sum(1 - churned_within_horizon), 0) as auc
     from {{ ranked }}_ranks
     group by 1
 ),
@@ -102,7 +102,7 @@ early_warnings as (
     select
         {{ "'all'" if scope == 'all' else 'segment' }} as segment,
         count(*) as churners_observed,
-        avg(cast(was_below_green as double)) as share_warned
+        avg(cast(was_below_green as {{ type_double() }})) as share_warned
     from {{ ref('int_churn_early_warnings') }}
     {{ 'group by 1' if scope != 'all' }}
     {{ 'union all' if not loop.last }}
@@ -113,10 +113,14 @@ renewals as (
     select
         segment,
         count(*) as renewal_snapshots,
+        -- Shares are averaged as doubles: an average of decimals keeps only a few digits on Spark
         avg(case
-            when (color = 'red') = (churned_within_horizon = 1) then 1.0 else 0.0
+            when (color = 'red') = (churned_within_horizon = 1) then cast(1 as {{ type_double() }})
+            else cast(0 as {{ type_double() }})
         end) as renewal_accuracy,
-        avg(case when color = 'red' then 1.0 - churned_within_horizon end) as false_alarm_rate
+        avg(case
+            when color = 'red' then cast(1 - churned_within_horizon as {{ type_double() }})
+        end) as false_alarm_rate
     from scoped
     where renews_within_horizon = 1
     group by 1
@@ -130,7 +134,7 @@ digits as (
 ),
 
 thresholds as (
-    select (tens.digit * 10 + ones.digit) / 100.0 as threshold
+    select cast(tens.digit * 10 + ones.digit as {{ type_double() }}) / 100 as threshold
     from digits as tens
     cross join digits as ones
     where tens.digit * 10 + ones.digit > 0
@@ -143,8 +147,8 @@ threshold_accuracy as (
         count(*) as renewal_snapshots,
         avg(case
             when (scoped.churn_likelihood >= thresholds.threshold) = (scoped.churned_within_horizon = 1)
-                then 1.0
-            else 0.0
+                then cast(1 as {{ type_double() }})
+            else cast(0 as {{ type_double() }})
         end) as accuracy
     from scoped
     cross join thresholds
@@ -177,27 +181,27 @@ final as (
         cast(groups.snapshot_dates as bigint) as snapshot_dates,
         cast(groups.account_snapshots as bigint) as account_snapshots,
         cast(groups.churned as bigint) as churned,
-        cast(groups.churned as double) / groups.account_snapshots as churn_rate,
-        cast(totals.churned as double) / totals.account_snapshots as base_rate,
-        (cast(groups.churned as double) / groups.account_snapshots)
-            / nullif(cast(totals.churned as double) / totals.account_snapshots, 0) as lift,
-        cast(groups.churned as double) / nullif(totals.churned, 0) as share_of_churners,
+        cast(groups.churned as {{ type_double() }}) / groups.account_snapshots as churn_rate,
+        cast(totals.churned as {{ type_double() }}) / totals.account_snapshots as base_rate,
+        (cast(groups.churned as {{ type_double() }}) / groups.account_snapshots)
+            / nullif(cast(totals.churned as {{ type_double() }}) / totals.account_snapshots, 0) as lift,
+        cast(groups.churned as {{ type_double() }}) / nullif(totals.churned, 0) as share_of_churners,
         {%- set overall = "groups.dimension = 'overall'" %}
-        case when {{ overall }} then cast(health_auc.auc as double) end as health_score_auc,
-        case when {{ overall }} then cast(likelihood_auc.auc as double) end as churn_likelihood_auc,
+        case when {{ overall }} then cast(health_auc.auc as {{ type_double() }}) end as health_score_auc,
+        case when {{ overall }} then cast(likelihood_auc.auc as {{ type_double() }}) end as churn_likelihood_auc,
         case when {{ overall }} then cast(coalesce(likelihood_auc.ranked_snapshots, 0) as bigint) end
             as likelihood_snapshots,
         case when {{ overall }} then cast(coalesce(early_warnings.churners_observed, 0) as bigint) end
             as churners_observed,
-        case when {{ overall }} then cast(early_warnings.share_warned as double) end
+        case when {{ overall }} then cast(early_warnings.share_warned as {{ type_double() }}) end
             as share_of_churners_warned_60_90d,
         case when {{ overall }} then cast(coalesce(renewals.renewal_snapshots, 0) as bigint) end
             as renewal_snapshots,
-        case when {{ overall }} then cast(renewals.false_alarm_rate as double) end as false_alarm_rate,
-        case when {{ overall }} then cast(renewals.renewal_accuracy as double) end as renewal_accuracy,
-        case when {{ overall }} then cast(best_threshold.threshold as double) end
+        case when {{ overall }} then cast(renewals.false_alarm_rate as {{ type_double() }}) end as false_alarm_rate,
+        case when {{ overall }} then cast(renewals.renewal_accuracy as {{ type_double() }}) end as renewal_accuracy,
+        case when {{ overall }} then cast(best_threshold.threshold as {{ type_double() }}) end
             as best_likelihood_threshold,
-        case when {{ overall }} then cast(best_threshold.accuracy as double) end
+        case when {{ overall }} then cast(best_threshold.accuracy as {{ type_double() }}) end
             as renewal_accuracy_at_threshold
     from groups
     inner join totals

@@ -21,7 +21,8 @@ renamed as (
         -- strings
         lower(plan_name) as plan_name,
         lower(currency) as currency,
-        lower("interval") as billing_interval,
+        -- `interval` is a reserved word: quoted as the engine quotes names (Spark: backticks)
+        lower({{ adapter.quote('interval') }}) as billing_interval,
         description,
 
         -- numerics (money in minor units of `currency`)

@@ -20,7 +20,8 @@ renamed as (
         -- strings
         lower(plan_name) as plan_name,
         lower(currency) as currency,
-        lower("interval") as billing_interval,
+        -- `interval` is a reserved word: quoted as the engine quotes names (Spark: backticks)
+        lower({{ adapter.quote('interval') }}) as billing_interval,
 
         -- numerics (money in minor units of `currency`)
         unit_amount as unit_amount_minor,
