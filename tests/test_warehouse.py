@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -12,12 +13,30 @@ import pandas as pd
 import pytest
 
 from dagster_project.warehouse.contract import Column, ContractError, PublishedTable
+from dagster_project.warehouse.engines.spark_engine import release
 from dagster_project.warehouse.resource import Query, Warehouse, WarehouseBusyError
 
 
-@pytest.fixture(params=["duckdb", "postgres"])
+@pytest.fixture(scope="module")
+def spark_folder(tmp_path_factory):
+    """One Spark warehouse for the module: a Spark session's folders are set when its JVM starts."""
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java 17 or later: `apt-get install openjdk-17-jre-headless` (.ci/run does)")
+    folder = tmp_path_factory.mktemp("spark")
+    yield folder
+    release()
+
+
+@pytest.fixture(params=["duckdb", "postgres", "spark"])
 def warehouse(request, tmp_path) -> Warehouse:
-    """An empty warehouse on each engine: a DuckDB file, or a new database on the test PostgreSQL server."""
+    """An empty warehouse on each engine: a DuckDB file, a new database on the test PostgreSQL server, or
+    Spark's warehouse with its schemas emptied."""
+    if request.param == "spark":
+        warehouse = Warehouse(path=str(request.getfixturevalue("spark_folder") / "w.duckdb"), target="spark")
+        with warehouse.session() as session:
+            for schema, _ in {(s, None) for s, _ in warehouse.tables()}:
+                session.execute(f"drop schema {schema} cascade")
+        return warehouse
     if request.param == "postgres":
         server = request.getfixturevalue("postgres")
         dsn = server.create_database(f"test_{uuid.uuid4().hex[:12]}")

@@ -178,5 +178,7 @@ class Warehouse(dg.ConfigurableResource):
     def exported_to_env(self) -> Iterator[None]:
         """Export what dbt's profile reads for this warehouse (the target, the DuckDB file's absolute
         path, PostgreSQL's fields, Spark's folders) to the subprocesses started inside; restored after."""
-        with exported(self.engine.dbt_env()):
+        engine = self.engine
+        engine.before_subprocess()
+        with exported(engine.dbt_env()):
             yield

@@ -103,7 +103,7 @@ classified as (
                 then 'OPPORTUNITY'
             else 'NONE'
         end as signal,
-        cast(round(engagement_percentile) as integer) as percentile_shown
+        cast({_rounded('engagement_percentile')} as integer) as percentile_shown
     from sides
 ),
 
@@ -151,11 +151,17 @@ select * from final
 
 
 def _percent(share: str) -> str:
-    return f"coalesce(cast(cast(round(100 * {share}) as integer) as varchar) || '%', 'unknown')"
+    return f"coalesce(cast(cast({_rounded(f'100 * {share}')} as integer) as varchar) || '%', 'unknown')"
 
 
 def _whole(amount: str) -> str:
-    return f"coalesce(cast(cast(round({amount}) as bigint) as varchar), 'unknown')"
+    return f"coalesce(cast(cast({_rounded(amount)} as bigint) as varchar), 'unknown')"
+
+
+def _rounded(number: str) -> str:
+    """``number`` rounded to a whole, halves away from zero on every engine: PostgreSQL rounds a double's
+    halves to even (262.5 to 262), but a decimal's away from zero, as DuckDB and Spark do."""
+    return f"round(cast({number} as decimal(38, 9)))"
 
 
 def assign_signals(

@@ -221,11 +221,16 @@ def window_model_nodes() -> tuple[dict, ...]:
         node
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model"
-        and (
-            node["config"].get("incremental_strategy") == "as_of_window"
-            or "rebuilt_window" in node["config"].get("meta", {})
-        )
+        and (_rebuilds_days(node["config"]) or "rebuilt_window" in node["config"].get("meta", {}))
     )
+
+
+def _rebuilds_days(config: dict) -> bool:
+    """Whether a model's incremental strategy rebuilds a window of days: `as_of_window` (DuckDB,
+    PostgreSQL) or Spark's partitions of `as_of_date` overwritten."""
+    strategy = config.get("incremental_strategy")
+    partitions = config.get("partition_by") or []
+    return strategy == "as_of_window" or (strategy == "insert_overwrite" and "as_of_date" in partitions)
 
 
 def _is_published(context: dg.AssetExecutionContext, event) -> bool:

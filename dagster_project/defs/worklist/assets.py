@@ -99,7 +99,7 @@ def customer_signals(context: dg.AssetExecutionContext, warehouse: Warehouse):
         inner join intermediate.int_account_health_daily as health
             on predictions.account_id = health.account_id and predictions.as_of_date = health.as_of_date
         where predictions.as_of_date >= ? and predictions.as_of_date < ?
-    )"""
+    ) as signal_inputs"""
     history = Query(signals_sql(inputs, "seeds.signal_actions", settings.signal_peer_group), [start, end])
     history_rows = warehouse.replace_dates(CUSTOMER_SIGNALS_HISTORY, history, start, end)
     yield dg.MaterializeResult(

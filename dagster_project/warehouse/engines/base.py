@@ -113,6 +113,9 @@ class Engine(ABC):
     def tables(self) -> list[tuple[str, str]]:
         """``(schema, name)`` of every table and view the project made, sorted."""
 
+    def before_subprocess(self) -> None:  # noqa: B027 (most engines have nothing to let go of)
+        """Let go of what another process (dbt) needs to itself; a no-op where connections are shared."""
+
     def dbt_env(self) -> dict[str, str]:
         """Environment variables dbt's profile reads for this engine's target."""
         return {"HEALTH_TARGET": self.name}

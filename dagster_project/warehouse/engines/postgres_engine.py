@@ -52,11 +52,13 @@ class PostgresSession(Session):
             if cursor.description is None:
                 return None
             rows = cursor.fetchall()
-            return pa.table(
-                {
-                    column.name: pa.array([row[i] for row in rows], _arrow_type(column, rows, i))
-                    for i, column in enumerate(cursor.description)
-                }
+            # By position: two columns may share a name (`count`, `count`).
+            return pa.Table.from_arrays(
+                [
+                    pa.array([row[i] for row in rows], _arrow_type(c, rows, i))
+                    for i, c in enumerate(cursor.description)
+                ],
+                names=[column.name for column in cursor.description],
             )
 
     def load(self, name: str, data: pd.DataFrame | pa.Table) -> None:

@@ -1,0 +1,244 @@
+"""Apache Spark: the same project on a distributed engine, here as a local session (pyspark, ``local[*]``).
+
+Tables are Parquet files under Spark's warehouse folder, catalogued in a
+Hive metastore. Two Spark rules shape this engine:
+
+- Parquet tables cannot delete or update rows, and Spark has no transactions.
+  A write therefore builds the table's next version beside it and swaps it in
+  (drop, then rename): the old version stays whole until its replacement is
+  complete. ``delete`` and ``update`` statements are rewritten the same way.
+- The local metastore (Derby) admits one process at a time, and dbt runs in
+  its own process with its own Spark: the session here is stopped, with its
+  JVM, before dbt starts (`release`), and started again when next needed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+
+from dagster_project.settings import absolute, env_or
+from dagster_project.warehouse.dialect import canonical_type, translated
+from dagster_project.warehouse.engines.base import INCOMING, Engine, Query, Session
+
+_NEXT = "__next"
+
+
+@dataclass(frozen=True)
+class SparkEngine(Engine):
+    """A Spark session's folders and size; the same settings dbt's profile reads (``HEALTH_SPARK_*``)."""
+
+    warehouse_dir: Path
+    metastore: Path
+    master: str = "local[*]"
+    shuffle_partitions: int = 4
+    driver_memory: str = "4g"
+    name = "spark"
+
+    @classmethod
+    def from_env(cls, data_dir: Path) -> SparkEngine:
+        """Settings from the environment; folders default to ``spark/`` beside the DuckDB file."""
+        return cls(
+            warehouse_dir=absolute(
+                env_or("HEALTH_SPARK_WAREHOUSE_DIR", str(data_dir / "spark" / "warehouse"))
+            ),
+            metastore=absolute(env_or("HEALTH_SPARK_METASTORE", str(data_dir / "spark" / "metastore_db"))),
+            master=env_or("HEALTH_SPARK_MASTER", "local[*]"),
+            shuffle_partitions=int(env_or("HEALTH_SPARK_SHUFFLE_PARTITIONS", "4")),
+            driver_memory=env_or("HEALTH_SPARK_DRIVER_MEMORY", "4g"),
+        )
+
+    @property
+    def location(self) -> str:
+        return f"spark:{self.warehouse_dir}"
+
+    def conf(self) -> dict[str, str]:
+        """The session's settings, the same as dbt/profiles.yml's `server_side_parameters`."""
+        return {
+            "spark.master": self.master,
+            "spark.sql.warehouse.dir": str(self.warehouse_dir),
+            "spark.hadoop.javax.jdo.option.ConnectionURL": (
+                f"jdbc:derby:;databaseName={self.metastore};create=true"
+            ),
+            "spark.driver.extraJavaOptions": (
+                f"-Dderby.system.home={self.metastore.parent} -Duser.timezone=UTC"
+            ),
+            "spark.sql.session.timeZone": "UTC",
+            "spark.sql.shuffle.partitions": str(self.shuffle_partitions),
+            "spark.ui.enabled": "false",
+            "spark.driver.memory": self.driver_memory,
+            # `create table` without `using` makes a Parquet table, not a Hive text table.
+            "spark.sql.legacy.createHiveTableByDefault": "false",
+            # TIMESTAMP means a timestamp without time zone, as on DuckDB and PostgreSQL.
+            "spark.sql.timestampType": "TIMESTAMP_NTZ",
+        }
+
+    @contextmanager
+    def session(self, read_only: bool = False) -> Iterator[SparkSession]:
+        yield SparkSession(_spark(self), self)
+
+    def before_subprocess(self) -> None:
+        release()
+
+    def columns_in(self, session: Session, table: str) -> list[tuple[str, str]]:
+        spark = session.spark
+        if not spark.catalog.tableExists(table):
+            return []
+        return [(field.name, _canonical(field.dataType)) for field in spark.table(table).schema.fields]
+
+    def tables(self) -> list[tuple[str, str]]:
+        if not self.metastore.exists():
+            return []
+        spark = _spark(self)
+        found = []
+        for database in spark.catalog.listDatabases():
+            for table in spark.catalog.listTables(database.name):
+                if not table.isTemporary and not table.name.startswith("_"):
+                    found.append((database.name, table.name))
+        return sorted(found)
+
+    def hash_sum_sql(self, relation: str) -> str:
+        return "cast(sum(cast(xxhash64(*) as decimal(38, 0))) as string)"
+
+    def dbt_env(self) -> dict[str, str]:
+        return {
+            **super().dbt_env(),
+            "HEALTH_SPARK_WAREHOUSE_DIR": str(self.warehouse_dir),
+            "HEALTH_SPARK_METASTORE": str(self.metastore),
+            "HEALTH_SPARK_MASTER": self.master,
+            "HEALTH_SPARK_SHUFFLE_PARTITIONS": str(self.shuffle_partitions),
+            "HEALTH_SPARK_DRIVER_MEMORY": self.driver_memory,
+        }
+
+    def _materialise(self, session: Session, query: Query) -> None:
+        # A view would be read again after the statements that change its source: compute it once.
+        frame = session.spark.sql(translated(query.sql, "spark"), args=list(query.params) or None)
+        frame.localCheckpoint(eager=True).createOrReplaceTempView(INCOMING)
+
+
+class SparkSession(Session):
+    """Statements on the process's Spark session; a transaction is each statement on its own."""
+
+    def __init__(self, spark, engine: SparkEngine) -> None:
+        self.spark = spark
+        self.engine = engine
+
+    def translate(self, sql: str) -> str:
+        return translated(sql, "spark")
+
+    def run(self, sql: str, params: Sequence = (), native: bool = False) -> pa.Table | None:
+        statement = sqlglot.parse_one(sql, read="spark" if native else "duckdb")
+        if isinstance(statement, exp.Delete | exp.Update):
+            return self._rewrite(statement, params)
+        frame = self.spark.sql(sql if native else translated(sql, "spark"), args=_args(params))
+        if isinstance(statement, exp.Query):
+            return frame.toArrow()
+        return None
+
+    def load(self, name: str, data: pd.DataFrame | pa.Table) -> None:
+        table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
+        self.spark.createDataFrame(table).createOrReplaceTempView(name)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        yield
+
+    def _rewrite(self, statement: exp.Delete | exp.Update, params: Sequence) -> pa.Table | None:
+        """A ``delete`` or ``update`` as the table's next version, swapped in; the ``returning`` rows (of
+        the rows deleted, or the rows after the update)."""
+        # The statement's pieces are reused in several places: its parameters go in as literals.
+        placeholders = list(statement.find_all(exp.Placeholder, bfs=False))
+        if len(placeholders) != len(params):
+            raise ValueError(
+                f"{len(params)} parameters for {len(placeholders)} placeholders: {statement.sql()}"
+            )
+        for placeholder, value in zip(placeholders, params, strict=True):
+            placeholder.replace(exp.convert(value))
+        table = statement.this.sql(dialect="spark")
+        where = statement.args.get("where")
+        # A row the condition is not true for (false or null) is kept, or left as it was.
+        hit = f"coalesce({where.this.sql(dialect='spark')}, false)" if where else "true"
+        columns = [name for name, _ in self.engine.columns_in(self, table)]
+        changed = {}
+        if isinstance(statement, exp.Update):
+            changed = {e.this.name: e.expression.sql(dialect="spark") for e in statement.expressions}
+        rows = ", ".join(
+            f"case when {hit} then {changed[c]} else `{c}` end as `{c}`" if c in changed else f"`{c}`"
+            for c in columns
+        )
+        marked = self.spark.sql(f"select {rows}, {hit} as `_hit` from {table}")
+        marked = marked.localCheckpoint(eager=True)
+        returning = statement.args.get("returning")
+        returned = None
+        if returning is not None:
+            expressions = [e.sql(dialect="spark") for e in returning.expressions]
+            returned = marked.filter("`_hit`").selectExpr(*expressions).toArrow()
+        kept = marked.filter("not `_hit`") if isinstance(statement, exp.Delete) else marked
+        self.swap_in(table, kept.drop("_hit"))
+        return returned
+
+    def swap_in(self, table: str, frame) -> None:
+        """Write ``frame`` as ``table``'s next version, then put it in the table's place."""
+        following = f"{table}{_NEXT}"
+        self.spark.sql(f"drop table if exists {following}")
+        frame.write.format("parquet").saveAsTable(following)
+        self.spark.sql(f"drop table if exists {table}")
+        self.spark.sql(f"alter table {following} rename to {table.split('.')[-1]}")
+
+
+def _args(params: Sequence) -> list | None:
+    return list(params) or None
+
+
+def _canonical(data_type) -> str:
+    name = data_type.simpleString().upper()
+    return canonical_type({"BIGINT": "BIGINT", "INT": "INTEGER"}.get(name, name))
+
+
+# One Spark session per process, as pyspark allows; stopped with its JVM by `release`.
+_SESSION = None
+
+
+def _spark(engine: SparkEngine):
+    global _SESSION
+    if _SESSION is None:
+        from pyspark.sql import SparkSession as PySparkSession
+
+        engine.warehouse_dir.mkdir(parents=True, exist_ok=True)
+        # Derby writes its log to the current folder unless told otherwise.
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        builder = PySparkSession.builder.enableHiveSupport()
+        for key, value in engine.conf().items():
+            builder = builder.config(key, value)
+        _SESSION = builder.getOrCreate()
+        _SESSION.sparkContext.setLogLevel("ERROR")
+    return _SESSION
+
+
+def release() -> None:
+    """Stop this process's Spark session and its JVM, letting another process (dbt) open the metastore."""
+    global _SESSION
+    if _SESSION is None:
+        return
+    from pyspark import SparkContext
+
+    _SESSION.stop()
+    _SESSION = None
+    gateway = SparkContext._gateway
+    if gateway is not None:
+        gateway.shutdown()
+        # The JVM exits when its standard input closes.
+        process = getattr(gateway, "proc", None)
+        if process is not None:
+            process.stdin.close()
+            process.wait(timeout=60)
+    SparkContext._gateway = None
+    SparkContext._jvm = None
