@@ -103,7 +103,7 @@ classified as (
                 then 'OPPORTUNITY'
             else 'NONE'
         end as signal,
-        cast({_rounded('engagement_percentile')} as integer) as percentile_shown
+        cast({_rounded("engagement_percentile")} as integer) as percentile_shown
     from sides
 ),
 

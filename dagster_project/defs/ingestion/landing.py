@@ -99,21 +99,28 @@ def _stage_extract(
     """Write one extract's rows to its scratch table; return the report and the quarantined records."""
     table = RAW_TABLES[extract.table]
     scratch = _scratch(table.name)
+    # A snapshot vouching for unique ids is moved into place as it is: no read order to keep (nor to drop
+    # afterwards, which Spark's Parquet tables cannot).
+    ordered = not _moved_into_place(extract)
+    order_column = f', "{READ_ORDER}" BIGINT' if ordered else ""
     session.execute(f"drop table if exists {scratch}")
-    session.execute(
-        f'create table {scratch} ({_columns_sql(table.columns + LOAD_COLUMNS)}, "{READ_ORDER}" BIGINT)'
-    )
+    session.execute(f"create table {scratch} ({_columns_sql(table.columns + LOAD_COLUMNS)}{order_column})")
     report = LandingReport(table=table.name, mode=extract.mode, origin=extract.origin)
     quarantined: list[QuarantinedRecord] = []
-    column_list = _names_sql(table.column_names)
+    columns = _names_sql(table.column_names)
+    read_order = f', "{READ_ORDER}"' if ordered else ""
     for batch in extract.batches:
         _check_schema(table, batch.rows, extract.origin)
         if batch.rows.num_rows:
-            first = report.landed
-            order = pa.array(range(first, first + batch.rows.num_rows), pa.int64())
-            session.load("_batch", batch.rows.append_column(READ_ORDER, order))
+            rows = batch.rows
+            if ordered:
+                first = report.landed
+                rows = rows.append_column(
+                    READ_ORDER, pa.array(range(first, first + rows.num_rows), pa.int64())
+                )
+            session.load("_batch", rows)
             session.execute(
-                f'insert into {scratch} select {column_list}, ?, ?, ?, "{READ_ORDER}" from _batch',
+                f"insert into {scratch} select {columns}, ?, ?, ?{read_order} from _batch",
                 [load["_source"], load["_loaded_at"], load["_batch_id"]],
             )
         report.read += batch.read
@@ -155,11 +162,10 @@ def _swap_in(
     if extract.mode == "replace":
         # A snapshot's quarantine describes that snapshot only.
         session.execute(f"delete from {SCHEMA}.{QUARANTINE_TABLE} where source_table = ?", [table.name])
-    if extract.mode == "replace" and extract.ids_unique:
+    if _moved_into_place(extract):
         # Nothing to deduplicate: move the scratch table into place instead of copying it.
         session.execute(f"drop table {target}")
         session.execute(f"alter table {scratch} rename to {table.name}")
-        session.execute(f'alter table {target} drop column "{READ_ORDER}"')
     else:
         if extract.mode == "replace":
             session.execute(f"delete from {target}")
@@ -193,6 +199,11 @@ def _swap_in(
             f"insert into {CURSORS_TABLE} values (?, ?, ?, ?)",
             [table.name, extract.cursor, load["_batch_id"], load["_loaded_at"]],
         )
+
+
+def _moved_into_place(extract: TableExtract) -> bool:
+    """A whole snapshot whose ids the source vouches are unique replaces its table as it was staged."""
+    return extract.mode == "replace" and extract.ids_unique
 
 
 def unmatched_account_sql(table: RawTable) -> str | None:
