@@ -229,3 +229,25 @@ def test_a_fingerprint_ignores_row_order_and_sees_any_change(warehouse):
     warehouse.write_table("marts.scores", rows.assign(score=[1.0, 2.0, 3.5]))
     assert warehouse.fingerprint("select * from marts.scores") != first
     assert warehouse.fingerprint("select * from marts.scores where score > ?", [1.5]).startswith("2:")
+
+
+def test_a_spark_warehouse_lent_to_dbt_is_free_for_its_process_and_closed_to_this_one(spark_folder):
+    warehouse = Warehouse(path=str(spark_folder / "w.duckdb"), target="spark")
+    warehouse.write_table("marts.scores", pd.DataFrame({"account_id": ["a", "b"], "score": [1, 2]}))
+    engine = warehouse.engine
+    # What dbt's own Spark does: open the same metastore, read the table this process wrote.
+    settings = {key: value for key, value in engine.conf().items() if key != "spark.master"}
+    reader = (
+        "import sys; from pyspark.sql import SparkSession; b = SparkSession.builder.master('local[1]')"
+        ".enableHiveSupport()\n"
+        f"for k, v in {settings!r}.items(): b = b.config(k, v)\n"
+        "print(b.getOrCreate().sql('select sum(score) from marts.scores').first()[0])"
+    )
+    with warehouse.exported_to_env():
+        with pytest.raises(RuntimeError, match=r"metastore .* is lent to another process \(dbt\)"):
+            warehouse.query("select 1")
+        read = subprocess.run([sys.executable, "-c", reader], capture_output=True, text=True, timeout=300)
+    assert read.returncode == 0, read.stderr[-2000:]
+    assert read.stdout.strip().splitlines()[-1] == "3"
+    # Once dbt is done, this process opens the warehouse again.
+    assert warehouse.scalar("select count(*) from marts.scores") == 2

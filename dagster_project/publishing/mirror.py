@@ -3,14 +3,15 @@
 The BI copy is built from a DuckDB file (`publish_copy` attaches it): on
 DuckDB that is the warehouse itself; on another engine it is this mirror of
 schema ``marts``, read table by table through the warehouse's interface and
-written as a new file swapped in whole. Its row counts are reconciled with
-the warehouse before it is used.
+written as a new file swapped in whole, each table's columns in its contract's
+order. Its row counts are reconciled with the warehouse before it is used.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import duckdb
@@ -25,8 +26,14 @@ def mirror_file(folder: Path, target: str) -> Path:
     return folder / f".mirror-{target}.duckdb"
 
 
-def mirror_published_tables(warehouse: Warehouse, folder: Path) -> Path:
-    """Write every table of ``marts`` of ``warehouse`` into a new local DuckDB file; its path."""
+def mirror_published_tables(
+    warehouse: Warehouse, folder: Path, column_order: Mapping[str, Sequence[str]] | None = None
+) -> Path:
+    """Write every table of ``marts`` of ``warehouse`` into a new local DuckDB file; its path.
+
+    A table named in ``column_order`` (``marts.<table>``) gets its columns in that order when it has
+    exactly those columns; the others keep the warehouse's order."""
+    column_order = column_order or {}
     folder.mkdir(parents=True, exist_ok=True)
     names = [name for schema, name in warehouse.tables() if schema == SCHEMA]
     if not names:
@@ -38,6 +45,9 @@ def mirror_published_tables(warehouse: Warehouse, folder: Path) -> Path:
             con.execute(f"create schema {SCHEMA}")
             for name in names:
                 rows = session.fetch_arrow(f"select * from {SCHEMA}.{name}")
+                order = list(column_order.get(f"{SCHEMA}.{name}", ()))
+                if sorted(order) == sorted(rows.column_names):
+                    rows = rows.select(order)
                 con.register("_rows", rows)
                 con.execute(f'create table {SCHEMA}."{name}" as select * from _rows')
                 con.unregister("_rows")

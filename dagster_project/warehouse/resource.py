@@ -177,8 +177,10 @@ class Warehouse(dg.ConfigurableResource):
     @contextmanager
     def exported_to_env(self) -> Iterator[None]:
         """Export what dbt's profile reads for this warehouse (the target, the DuckDB file's absolute
-        path, PostgreSQL's fields, Spark's folders) to the subprocesses started inside; restored after."""
+        path, PostgreSQL's fields, Spark's folders) to the subprocesses started inside; restored after.
+
+        The warehouse is lent to those subprocesses: on Spark this process stops its own session, and
+        reading the warehouse inside the block fails, as the metastore admits one process."""
         engine = self.engine
-        engine.before_subprocess()
-        with exported(engine.dbt_env()):
+        with engine.lent_to_subprocess(), exported(engine.dbt_env()):
             yield

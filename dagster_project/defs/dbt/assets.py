@@ -64,31 +64,51 @@ def _build(
     start, end = as_of_window(context)
     first_build = not _window_models_built(warehouse)
     tested_days = "all" if first_build else "window"
+    # Read before dbt starts: an engine may lend the warehouse to dbt's process alone (Spark's metastore).
+    batches = [(start, end)]
+    if in_batches and context.selected_asset_keys == context.assets_def.keys:
+        batches = _history_windows(warehouse, start, end, first_build)
     published = []
     with warehouse.exported_to_env():
         # Both dbt steps of a run share a target folder, which starts from this warehouse's last parse.
         target = Path("target") / f"run-{context.run.run_id[:8]}"
         run_target, saved_parse = Path(dbt_project.project_dir) / target, _saved_parse(warehouse)
         _start_from(saved_parse, run_target)
-        if in_batches and context.selected_asset_keys == context.assets_def.keys:
-            last_batch_start = _build_earlier_batches(
-                context, dbt, warehouse, start, end, target, first_build
-            )
-            tested_days = "all" if last_batch_start > start else tested_days
-            start = last_batch_start
+        if len(batches) > 1:
+            _build_earlier_batches(context, dbt, batches, target)
+            tested_days = "all" if batches[-1][0] > start else tested_days
+            start = batches[-1][0]
         # The window goes through the environment, read when a model runs (macros/as_of_window.sql): as
         # --vars it would change dbt's parse state every day, and dbt would parse the whole project again.
         with exported(_window_env(start, end, tested_days)):
             # Unit tests check the SQL, not the day's data: CI runs them (tests/dbt/test_unit_tests.py).
             build = ["build", "--exclude-resource-type", "unit_test"]
+            reported = set()
             for event in dbt.cli(build, context=context, target_path=target).stream():
+                if isinstance(event, dg.Output):
+                    reported.add(event.output_name)
                 if _is_published(context, event):
-                    published.append(event)  # dbt holds the file until it exits: described afterwards
+                    published.append(event)  # dbt holds the warehouse until it exits: described after
                 else:
                     yield event
         _keep_parse(run_target, saved_parse)
+        _check_all_reported(context, reported)
     for event in published:
         yield _described(context, warehouse, event) if isinstance(event, dg.Output) else event
+
+
+def _check_all_reported(context: dg.AssetExecutionContext, reported: set[str]) -> None:
+    """Fail when dbt succeeded but some model's result never reached Dagster: its downstream assets
+    would be skipped without a word. dagster-dbt reads dbt's JSON log lines, so output that shares a
+    line with them (Spark's console progress bar once did) hides a result."""
+    built = {context.assets_def.get_output_name_for_asset_key(k) for k in context.selected_asset_keys}
+    unreported = sorted(built - reported)
+    if unreported:
+        raise dg.Failure(
+            f"dbt finished, but Dagster read no result for {len(unreported)} of its nodes "
+            f"({', '.join(unreported[:5])}{', ...' if len(unreported) > 5 else ''}). Something wrote into "
+            "dbt's JSON log lines: see the step's log for lines that mix dbt's JSON with other output."
+        )
 
 
 def _window_env(start: date, end: date, tested_days: str) -> dict[str, str]:
@@ -99,27 +119,27 @@ def _window_env(start: date, end: date, tested_days: str) -> dict[str, str]:
     }
 
 
-def _build_earlier_batches(
-    context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
-    warehouse: Warehouse,
-    start: date,
-    end: date,
-    target: Path,
-    first_build: bool,
-) -> date:
-    """Build the daily models over all but the last batch of the run's days, one dbt run per batch, and
-    return where the last batch starts (the run's own build covers it).
+def _history_windows(
+    warehouse: Warehouse, start: date, end: date, first_build: bool
+) -> list[tuple[date, date]]:
+    """The windows of days the run builds the daily models in, in order: one, unless the history is
+    longer than the warehouse's batch size.
 
     A first build covers the history from the first day of events. A book whose history holds more
     account-days than the warehouse's batch size is built in consecutive windows, each the same
-    incremental rebuild as a backfill of those days, so memory and spill stay those of one batch.
-    The models' tests run once, over every day, in the last batch's build."""
+    incremental rebuild as a backfill of those days, so memory and spill stay those of one batch."""
     first_day = min(start, _first_event_day(warehouse) or start) if first_build else start
     accounts = int(warehouse.scalar("select count(*) from raw.stripe_customers") or 0)
     batches = history_batches(first_day, end, accounts, warehouse.account_days_per_batch)
-    if len(batches) == 1:
-        return start
+    return batches if len(batches) > 1 else [(start, end)]
+
+
+def _build_earlier_batches(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, batches: list[tuple[date, date]], target: Path
+) -> None:
+    """Build the daily models over every batch but the last, one dbt run per batch (the run's own build
+    covers the last). The models' tests run once, over every day, in the last batch's build."""
+    first_day, end = batches[0][0], batches[-1][1]
     rolled_up = sorted(_rolled_up_model_names())
     daily = sorted(_window_model_names() - set(rolled_up))
     # A roll-up that rebuilds days before its window (the events') is built once over all the days:
@@ -136,11 +156,7 @@ def _build_earlier_batches(
         started = time.monotonic()
         with exported(_window_env(batch_start, batch_end, "window")):
             dbt.cli(args, target_path=target).wait()
-        context.log.info(
-            f"{name}: [{batch_start}, {batch_end}) of {accounts:,} accounts built in "
-            f"{time.monotonic() - started:.0f} s"
-        )
-    return batches[-1][0]
+        context.log.info(f"{name}: [{batch_start}, {batch_end}) built in {time.monotonic() - started:.0f} s")
 
 
 def _saved_parse(warehouse: Warehouse) -> Path:
@@ -214,15 +230,31 @@ def _window_model_tables() -> frozenset[tuple[str, str]]:
 
 @cache
 def window_model_nodes() -> tuple[dict, ...]:
-    """Each model that rebuilds a window of days, read from the manifest once (the code location's
-    manifest does not change while it is loaded)."""
-    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    """Each model that rebuilds a window of days."""
     return tuple(
         node
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model"
-        and (_rebuilds_days(node["config"]) or "rebuilt_window" in node["config"].get("meta", {}))
+        for node in _model_nodes()
+        if _rebuilds_days(node["config"]) or "rebuilt_window" in node["config"].get("meta", {})
     )
+
+
+@cache
+def published_columns() -> dict[str, tuple[str, ...]]:
+    """``marts.<table>``: the columns of each published model in its contract's order. An engine may
+    store them in another order (Spark puts a partition column last); BI tools get this one."""
+    return {
+        f"{node['schema']}.{node['alias']}": tuple(node["columns"])
+        for node in _model_nodes()
+        if node["schema"] == "marts" and node["columns"]
+    }
+
+
+@cache
+def _model_nodes() -> tuple[dict, ...]:
+    """Every model of the manifest, read once (the code location's manifest does not change while it is
+    loaded)."""
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    return tuple(node for node in manifest["nodes"].values() if node["resource_type"] == "model")
 
 
 def _rebuilds_days(config: dict) -> bool:

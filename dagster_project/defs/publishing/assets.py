@@ -3,7 +3,7 @@
 import dagster as dg
 
 from dagster_project.defs.alerts.assets import alerts
-from dagster_project.defs.dbt.assets import dbt_backtest_models, dbt_models
+from dagster_project.defs.dbt.assets import dbt_backtest_models, dbt_models, published_columns
 from dagster_project.defs.owners import DATA_ENGINEERING
 from dagster_project.defs.partitions import SINGLE_RUN, daily_partitions
 from dagster_project.defs.publishing.resources import PublishFolder
@@ -65,7 +65,9 @@ def published_copy(
     folder = publish_folder.folder
     # The copy is built from a DuckDB file: the warehouse itself, or a mirror of another engine's marts.
     source = (
-        warehouse.file if warehouse.target_name == "duckdb" else mirror_published_tables(warehouse, folder)
+        warehouse.file
+        if warehouse.target_name == "duckdb"
+        else mirror_published_tables(warehouse, folder, published_columns())
     )
     copy = publish_copy(source, folder, run_id=context.run.run_id)
     preview = "\n".join(

@@ -113,8 +113,11 @@ class Engine(ABC):
     def tables(self) -> list[tuple[str, str]]:
         """``(schema, name)`` of every table and view the project made, sorted."""
 
-    def before_subprocess(self) -> None:  # noqa: B027 (most engines have nothing to let go of)
-        """Let go of what another process (dbt) needs to itself; a no-op where connections are shared."""
+    @contextmanager
+    def lent_to_subprocess(self) -> Iterator[None]:
+        """While the block runs, another process (dbt) may need the warehouse to itself: let go of it, and
+        keep off it until the block ends. Nothing to do where connections are shared."""
+        yield
 
     def dbt_env(self) -> dict[str, str]:
         """Environment variables dbt's profile reads for this engine's target."""

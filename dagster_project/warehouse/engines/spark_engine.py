@@ -9,7 +9,7 @@ Hive metastore. Two Spark rules shape this engine:
   complete. ``delete`` and ``update`` statements are rewritten the same way.
 - The local metastore (Derby) admits one process at a time, and dbt runs in
   its own process with its own Spark: the session here is stopped, with its
-  JVM, before dbt starts (`release`), and started again when next needed.
+  JVM, while dbt runs (`lent_to_subprocess`), and started again when next needed.
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ class SparkEngine(Engine):
             "spark.sql.session.timeZone": "UTC",
             "spark.sql.shuffle.partitions": str(self.shuffle_partitions),
             "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false",
             "spark.driver.memory": self.driver_memory,
             # `create table` without `using` makes a Parquet table, not a Hive text table.
             "spark.sql.legacy.createHiveTableByDefault": "false",
@@ -85,8 +86,15 @@ class SparkEngine(Engine):
     def session(self, read_only: bool = False) -> Iterator[SparkSession]:
         yield SparkSession(_spark(self), self)
 
-    def before_subprocess(self) -> None:
+    @contextmanager
+    def lent_to_subprocess(self) -> Iterator[None]:
+        global _LENT_TO
         release()
+        _LENT_TO = str(self.metastore)
+        try:
+            yield
+        finally:
+            _LENT_TO = None
 
     def columns_in(self, session: Session, table: str) -> list[tuple[str, str]]:
         spark = session.spark
@@ -205,10 +213,17 @@ def _canonical(data_type) -> str:
 
 # One Spark session per process, as pyspark allows; stopped with its JVM by `release`.
 _SESSION = None
+# The metastore while another process (dbt) has it (`SparkEngine.lent_to_subprocess`).
+_LENT_TO: str | None = None
 
 
 def _spark(engine: SparkEngine):
     global _SESSION
+    if _LENT_TO is not None:
+        raise RuntimeError(
+            f"the Spark metastore {_LENT_TO} is lent to another process (dbt) until its step ends: "
+            "read or write the warehouse before or after the dbt command, not while it runs"
+        )
     if _SESSION is None:
         from pyspark.sql import SparkSession as PySparkSession
 
