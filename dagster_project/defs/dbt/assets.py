@@ -230,31 +230,15 @@ def _window_model_tables() -> frozenset[tuple[str, str]]:
 
 @cache
 def window_model_nodes() -> tuple[dict, ...]:
-    """Each model that rebuilds a window of days."""
+    """Each model that rebuilds a window of days, read from the manifest once (the code location's
+    manifest does not change while it is loaded)."""
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
     return tuple(
         node
-        for node in _model_nodes()
-        if _rebuilds_days(node["config"]) or "rebuilt_window" in node["config"].get("meta", {})
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and (_rebuilds_days(node["config"]) or "rebuilt_window" in node["config"].get("meta", {}))
     )
-
-
-@cache
-def published_columns() -> dict[str, tuple[str, ...]]:
-    """``marts.<table>``: the columns of each published model in its contract's order. An engine may
-    store them in another order (Spark puts a partition column last); BI tools get this one."""
-    return {
-        f"{node['schema']}.{node['alias']}": tuple(node["columns"])
-        for node in _model_nodes()
-        if node["schema"] == "marts" and node["columns"]
-    }
-
-
-@cache
-def _model_nodes() -> tuple[dict, ...]:
-    """Every model of the manifest, read once (the code location's manifest does not change while it is
-    loaded)."""
-    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
-    return tuple(node for node in manifest["nodes"].values() if node["resource_type"] == "model")
 
 
 def _rebuilds_days(config: dict) -> bool:

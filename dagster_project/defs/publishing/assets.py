@@ -3,7 +3,7 @@
 import dagster as dg
 
 from dagster_project.defs.alerts.assets import alerts
-from dagster_project.defs.dbt.assets import dbt_backtest_models, dbt_models, published_columns
+from dagster_project.defs.dbt.assets import dbt_backtest_models, dbt_models
 from dagster_project.defs.owners import DATA_ENGINEERING
 from dagster_project.defs.partitions import SINGLE_RUN, daily_partitions
 from dagster_project.defs.publishing.resources import PublishFolder
@@ -13,11 +13,23 @@ from dagster_project.publishing.mirror import mirror_published_tables
 from dagster_project.warehouse.resource import Warehouse
 
 # Every published table: the dbt marts and the tables the Python assets write.
-PUBLISHED_KEYS = sorted(
-    {key for dbt in (dbt_models, dbt_backtest_models) for key in dbt.keys if key.path[0] == "marts"}
-    | {key for asset in [*PYTHON_ASSETS, alerts] for key in asset.keys},
-    key=lambda key: key.to_user_string(),
+PUBLISHED_SPECS = sorted(
+    [spec for dbt in (dbt_models, dbt_backtest_models) for spec in dbt.specs if spec.key.path[0] == "marts"]
+    + [spec for asset in [*PYTHON_ASSETS, alerts] for spec in asset.specs],
+    key=lambda spec: spec.key.to_user_string(),
 )
+PUBLISHED_KEYS = [spec.key for spec in PUBLISHED_SPECS]
+
+
+def published_columns() -> dict[str, tuple[str, ...]]:
+    """``marts.<table>``: each published table's columns in its contract's order (the dbt model's YAML,
+    or the Python asset's `PublishedTable`). An engine may store them in another order (Spark puts a
+    partition column last); BI tools get this one."""
+    return {
+        ".".join(spec.key.path): tuple(column.name for column in schema.columns)
+        for spec in PUBLISHED_SPECS
+        if (schema := spec.metadata.get("dagster/column_schema")) is not None
+    }
 
 
 class PublishRefused(RuntimeError):
