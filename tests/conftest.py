@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -40,3 +41,16 @@ def postgres(tmp_path_factory):
         pytest.skip("PostgreSQL's server is not installed here: `apt-get install postgresql` (.ci/run does)")
     with postgres_server(tmp_path_factory.mktemp("postgres")) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def spark_folder(tmp_path_factory):
+    """One Spark warehouse for a test module: a Spark session's folders are set when its JVM starts, so
+    the module's tests share them; the session and its JVM are stopped after the module."""
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java 17 or later: `apt-get install openjdk-17-jre-headless` (.ci/run does)")
+    from dagster_project.warehouse.engines.spark_engine import release
+
+    folder = tmp_path_factory.mktemp("spark")
+    yield folder
+    release()

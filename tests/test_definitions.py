@@ -12,7 +12,7 @@ import yaml
 
 from dagster_project.definitions import defs
 from dagster_project.defs.ingestion.resources import RawSource
-from dagster_project.sources.raw_tables import LOAD_COLUMNS, RAW_TABLES
+from dagster_project.sources.raw_tables import RAW_TABLES
 
 DBT_STAGING = Path(__file__).resolve().parents[1] / "dbt" / "models" / "staging"
 
@@ -105,8 +105,8 @@ def test_dbt_sources_describe_the_raw_contract_column_for_column():
         for source in yaml.safe_load(path.read_text())["sources"]:
             for table in source["tables"]:
                 contract = RAW_TABLES[table["identifier"]]
-                assert [c["name"] for c in table["columns"]] == contract.column_names + [
-                    c.name for c in LOAD_COLUMNS
+                assert [c["name"] for c in table["columns"]] == [
+                    c.name for c in contract.stored_columns
                 ], table["identifier"]
                 assert table["config"]["meta"]["dagster"]["asset_key"] == ["raw", contract.name]
 

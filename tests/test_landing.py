@@ -287,3 +287,28 @@ def test_a_source_vouching_for_unique_ids_is_moved_into_place(con):
 )
 def test_quarantine_reasons_are_grouped_by_what_went_wrong_not_where(reason, kind):
     assert reason_kind(reason) == kind
+
+
+def test_events_landed_before_the_day_column_get_it_filled_in(con):
+    # raw.intercom_events as 0.3 landed it: no occurred_on.
+    con.execute("create schema raw")
+    con.execute(
+        """create table raw.intercom_events (event_id varchar, event_name varchar, occurred_at timestamp,
+           contact_id varchar, account_id varchar, metadata varchar, _source varchar, _loaded_at timestamp,
+           _batch_id varchar)"""
+    )
+    con.execute(
+        "insert into raw.intercom_events (event_id, occurred_at) values ('e0', '2025-12-31 23:59:59')"
+    )
+    new = {"event_id": "e1", "event_name": "x", "occurred_at": datetime(2026, 1, 1, 0, 0, 1)}
+    land(
+        DuckDBSession(con),
+        [extract("intercom_events", Batch(rows("intercom_events", [new])), mode="upsert")],
+        "api",
+        "b1",
+        LOADED_AT,
+    )
+    assert con.execute("select event_id, occurred_on from raw.intercom_events order by 1").fetchall() == [
+        ("e0", datetime(2025, 12, 31).date()),
+        ("e1", datetime(2026, 1, 1).date()),
+    ]

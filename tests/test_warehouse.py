@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -13,18 +12,7 @@ import pandas as pd
 import pytest
 
 from dagster_project.warehouse.contract import Column, ContractError, PublishedTable
-from dagster_project.warehouse.engines.spark_engine import release
 from dagster_project.warehouse.resource import Query, Warehouse, WarehouseBusyError
-
-
-@pytest.fixture(scope="module")
-def spark_folder(tmp_path_factory):
-    """One Spark warehouse for the module: a Spark session's folders are set when its JVM starts."""
-    if shutil.which("java") is None:
-        pytest.skip("Spark needs Java 17 or later: `apt-get install openjdk-17-jre-headless` (.ci/run does)")
-    folder = tmp_path_factory.mktemp("spark")
-    yield folder
-    release()
 
 
 @pytest.fixture(params=["duckdb", "postgres", "spark"])

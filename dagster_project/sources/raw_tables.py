@@ -34,6 +34,16 @@ class Column:
 
 
 @dataclass(frozen=True)
+class DayPartition:
+    """The day of a row's timestamp, stored with it by the landing: the large tables are kept in
+    partitions of it where the engine has partitions (Spark's lake), so a read of a few days opens
+    only their files."""
+
+    column: Column
+    day_of: str
+
+
+@dataclass(frozen=True)
 class RawTable:
     """One raw table: its name in schema ``raw``, its primary key and its columns."""
 
@@ -43,10 +53,19 @@ class RawTable:
     columns: tuple[Column, ...]
     # The column that says which account a row belongs to, checked against billing customers.
     account_column: str | None = "account_id"
+    day_partition: DayPartition | None = None
 
     @property
     def column_names(self) -> list[str]:
+        """The columns a connector delivers."""
         return [c.name for c in self.columns]
+
+    @property
+    def stored_columns(self) -> tuple[Column, ...]:
+        """The columns of the table in the warehouse: the delivered ones, the load metadata, and the
+        day partition (last, where Spark keeps a partition column)."""
+        day = (self.day_partition.column,) if self.day_partition else ()
+        return self.columns + LOAD_COLUMNS + day
 
     @property
     def required_columns(self) -> list[str]:
@@ -65,8 +84,16 @@ STR = pa.string()
 INT = pa.int64()
 BOOL = pa.bool_()
 FLOAT = pa.float64()
+DATE = pa.date32()
 
-_SQL_TYPES = {TS: "TIMESTAMP", STR: "VARCHAR", INT: "BIGINT", BOOL: "BOOLEAN", FLOAT: "DOUBLE"}
+_SQL_TYPES = {
+    TS: "TIMESTAMP",
+    STR: "VARCHAR",
+    INT: "BIGINT",
+    BOOL: "BOOLEAN",
+    FLOAT: "DOUBLE",
+    DATE: "DATE",
+}
 
 
 def _col(name: str, type_: pa.DataType, description: str, required: bool = False) -> Column:
@@ -243,6 +270,10 @@ INTERCOM_EVENTS = RawTable(
         _col("contact_id", STR, "The contact who did it."),
         _col("account_id", STR, "`company_id` of the contact's company."),
         _col("metadata", STR, "The event's flat metadata as JSON text."),
+    ),
+    day_partition=DayPartition(
+        _col("occurred_on", DATE, "The day of `occurred_at` (UTC): the table's partitions on Spark."),
+        day_of="occurred_at",
     ),
 )
 

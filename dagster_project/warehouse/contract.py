@@ -57,10 +57,12 @@ class PublishedTable:
         return data[self.column_names] if isinstance(data, pd.DataFrame) else data.select(self.column_names)
 
     def matches(self, found: Iterable[tuple[str, str]]) -> bool:
-        """Whether a table's ``(name, type)`` columns are exactly the contract's, in order."""
-        return [(name, type_.upper()) for name, type_ in found] == [
+        """Whether a table's ``(name, type)`` columns are exactly the contract's. In any order: an engine
+        may store a partition column last (Spark), and BI tools get the contract's order from the
+        published copy."""
+        return sorted((name, type_.upper()) for name, type_ in found) == sorted(
             (c.name, c.type.upper()) for c in self.columns
-        ]
+        )
 
     def check_existing(self, found: list[tuple[str, str]]) -> None:
         """Raise when a table already in the warehouse has other columns or types than the contract."""

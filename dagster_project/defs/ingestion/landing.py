@@ -19,10 +19,10 @@ import pyarrow as pa
 
 from dagster_project.sources.extract import QuarantinedRecord, TableExtract
 from dagster_project.sources.raw_tables import (
-    LOAD_COLUMNS,
     QUARANTINE_COLUMNS,
     QUARANTINE_TABLE,
     RAW_TABLES,
+    DayPartition,
     RawTable,
 )
 from dagster_project.warehouse.engines import Session
@@ -70,9 +70,11 @@ def ensure_raw_schema(session: Session) -> None:
     """Create schema ``raw``, every raw table, the quarantine and the cursor store if missing."""
     session.execute(f"create schema if not exists {SCHEMA}")
     for table in RAW_TABLES.values():
-        session.execute(
-            f"create table if not exists {SCHEMA}.{table.name} ({_columns_sql(table.columns + LOAD_COLUMNS)})"
-        )
+        name, day = f"{SCHEMA}.{table.name}", table.day_partition
+        partition = day.column.name if day else None
+        session.create_table(name, _columns_sql(table.stored_columns), partitioned_by=partition, lake=True)
+        if day and day.column.name not in session.column_names(name):
+            _add_day_column(session, name, day)
     session.execute(
         f"create table if not exists {SCHEMA}.{QUARANTINE_TABLE} ({_columns_sql(QUARANTINE_COLUMNS)})"
     )
@@ -80,6 +82,12 @@ def ensure_raw_schema(session: Session) -> None:
         f"create table if not exists {CURSORS_TABLE} "
         "(table_name VARCHAR, cursor VARCHAR, batch_id VARCHAR, updated_at TIMESTAMP)"
     )
+
+
+def _add_day_column(session: Session, name: str, day: DayPartition) -> None:
+    """Give a raw table landed before it had its day column (0.3) that column, filled in."""
+    session.execute(f'alter table {name} add column "{day.column.name}" {day.column.sql_type}')
+    session.execute(f'update {name} set "{day.column.name}" = cast("{day.day_of}" as date)')
 
 
 def stored_cursors(session: Session) -> dict[str, str]:
@@ -99,15 +107,16 @@ def _stage_extract(
     """Write one extract's rows to its scratch table; return the report and the quarantined records."""
     table = RAW_TABLES[extract.table]
     scratch = _scratch(table.name)
-    # A snapshot vouching for unique ids is moved into place as it is: no read order to keep (nor to drop
+    # A snapshot vouching for unique ids needs no deduplication: no read order to keep (nor to drop
     # afterwards, which Spark's Parquet tables cannot).
-    ordered = not _moved_into_place(extract)
+    ordered = not _one_row_per_id(extract)
     order_column = f', "{READ_ORDER}" BIGINT' if ordered else ""
     session.execute(f"drop table if exists {scratch}")
-    session.execute(f"create table {scratch} ({_columns_sql(table.columns + LOAD_COLUMNS)}{order_column})")
+    session.execute(f"create table {scratch} ({_columns_sql(table.stored_columns)}{order_column})")
     report = LandingReport(table=table.name, mode=extract.mode, origin=extract.origin)
     quarantined: list[QuarantinedRecord] = []
     columns = _names_sql(table.column_names)
+    day = f', cast("{table.day_partition.day_of}" as date)' if table.day_partition else ""
     read_order = f', "{READ_ORDER}"' if ordered else ""
     for batch in extract.batches:
         _check_schema(table, batch.rows, extract.origin)
@@ -120,7 +129,7 @@ def _stage_extract(
                 )
             session.load("_batch", rows)
             session.execute(
-                f"insert into {scratch} select {columns}, ?, ?, ?{read_order} from _batch",
+                f"insert into {scratch} select {columns}, ?, ?, ?{day}{read_order} from _batch",
                 [load["_source"], load["_loaded_at"], load["_batch_id"]],
             )
         report.read += batch.read
@@ -162,7 +171,7 @@ def _swap_in(
     if extract.mode == "replace":
         # A snapshot's quarantine describes that snapshot only.
         session.execute(f"delete from {SCHEMA}.{QUARANTINE_TABLE} where source_table = ?", [table.name])
-    if _moved_into_place(extract):
+    if _one_row_per_id(extract) and session.replaceable_by_rename(target):
         # Nothing to deduplicate: move the scratch table into place instead of copying it.
         session.execute(f"drop table {target}")
         session.execute(f"alter table {scratch} rename to {table.name}")
@@ -172,17 +181,17 @@ def _swap_in(
         else:
             key = extract.merge_key or table.primary_key
             session.execute(f'delete from {target} where "{key}" in (select "{key}" from {scratch})')
-        # The same id twice in one pull: the one read last is the newest.
-        columns = _names_sql(table.column_names + [c.name for c in LOAD_COLUMNS])
-        session.execute(
-            f"""insert into {target} ({columns})
-            select {columns} from (
+        columns = _names_sql(c.name for c in table.stored_columns)
+        rows = f"select {columns} from {scratch}"
+        if not _one_row_per_id(extract):
+            # The same id twice in one pull: the one read last is the newest.
+            rows = f"""select {columns} from (
                 select *, row_number() over (
                     partition by "{table.primary_key}" order by "{READ_ORDER}" desc
                 ) as _rank
                 from {scratch}
             ) as ranked where _rank = 1"""
-        )
+        session.execute(f"insert into {target} ({columns}) {rows}")
     if quarantined:
         records = pa.Table.from_pylist(
             [{"source_table": q.source_table, "record": q.record, "reason": q.reason} for q in quarantined]
@@ -201,8 +210,9 @@ def _swap_in(
         )
 
 
-def _moved_into_place(extract: TableExtract) -> bool:
-    """A whole snapshot whose ids the source vouches are unique replaces its table as it was staged."""
+def _one_row_per_id(extract: TableExtract) -> bool:
+    """A whole snapshot whose ids the source vouches are unique replaces its table as it was staged:
+    moved into place where the engine can (or copied, into Spark's lake)."""
     return extract.mode == "replace" and extract.ids_unique
 
 

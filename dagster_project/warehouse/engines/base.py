@@ -31,7 +31,8 @@ class Query:
 
 
 Rows = pd.DataFrame | pa.Table | Query
-Statement = str | tuple[str, Sequence]
+# SQL, SQL with its parameters, or what to do with the session.
+Statement = str | tuple[str, Sequence] | Callable[["Session"], None]
 INCOMING = "_incoming"
 
 
@@ -50,6 +51,22 @@ class Session(ABC):
     @abstractmethod
     def load(self, name: str, data: pd.DataFrame | pa.Table) -> None:
         """Make ``data`` readable as the relation ``name`` for the rest of the session."""
+
+    def create_table(
+        self, name: str, columns: str, partitioned_by: str | None = None, lake: bool = False
+    ) -> None:
+        """Create table ``name`` with ``columns`` (a create table's body) unless it exists. Where the
+        engine has them (Spark): ``partitioned_by`` keeps it in partitions of that column, and ``lake``
+        keeps its files in the lake, where other engines can read them."""
+        self.execute(f"create table if not exists {name} ({columns})")
+
+    def column_names(self, table: str) -> list[str]:
+        return self.fetch_arrow(f"select * from {table} limit 0").column_names
+
+    def replaceable_by_rename(self, table: str) -> bool:
+        """Whether another table renamed to ``table`` may take its place: not where ``table``'s files
+        live at a fixed place (Spark's lake) or in partitions the other table lacks."""
+        return True
 
     def execute(self, sql: str, params: Sequence = ()) -> None:
         self.run(sql, params)
@@ -169,7 +186,7 @@ class Engine(ABC):
         return self._write(
             name,
             data,
-            *_create_if_missing(table),
+            *self._create_if_missing(table),
             f'delete from {name} where "{key}" in (select "{key}" from {INCOMING})',
             contract=table,
         )
@@ -183,7 +200,7 @@ class Engine(ABC):
         after = self._write(
             name,
             data,
-            *_create_if_missing(table),
+            *self._create_if_missing(table),
             contract=table,
             only_new_key=key,
         )
@@ -215,7 +232,7 @@ class Engine(ABC):
         return self._write(
             name,
             data,
-            *_create_if_missing(table),
+            *self._create_if_missing(table, partitioned_by=column),
             (f'delete from {name} where "{column}" >= ? and "{column}" < ?', [start, end]),
             contract=table,
             check=fits_window,
@@ -254,6 +271,9 @@ class Engine(ABC):
             columns = session.fetch_arrow(f"select * from {INCOMING} limit 0").column_names
             with session.transaction():
                 for statement in statements:
+                    if callable(statement):
+                        statement(session)
+                        continue
                     sql, params = statement if isinstance(statement, tuple) else (statement, [])
                     session.execute(sql, params)
                 session.execute(_insert_by_name(name, columns, only_new_key))
@@ -261,6 +281,15 @@ class Engine(ABC):
 
     def _materialise(self, session: Session, query: Query) -> None:
         session.execute(f"create temporary table {INCOMING} as {query.sql}", query.params)
+
+    def _create_if_missing(
+        self, table: str | PublishedTable, partitioned_by: str | None = None
+    ) -> list[Statement]:
+        """Create the table the rows go to unless it exists: a contract's with its types (in partitions
+        of ``partitioned_by`` where the engine has them), else with the incoming rows' columns."""
+        if isinstance(table, PublishedTable):
+            return [lambda session: session.create_table(table.name, table.ddl(), partitioned_by)]
+        return [f"create table if not exists {table} as select * from {INCOMING} limit 0"]
 
 
 def _insert_by_name(name: str, columns: list[str], only_new_key: str | None = None) -> str:
@@ -270,12 +299,6 @@ def _insert_by_name(name: str, columns: list[str], only_new_key: str | None = No
     if only_new_key:
         sql += f' where "{only_new_key}" not in (select "{only_new_key}" from {name})'
     return sql
-
-
-def _create_if_missing(table: str | PublishedTable) -> list[str]:
-    if isinstance(table, PublishedTable):
-        return [f"create table if not exists {table.name} ({table.ddl()})"]
-    return [f"create table if not exists {table} as select * from {INCOMING} limit 0"]
 
 
 def _conformed(table: str | PublishedTable, data: Rows) -> tuple[str, Rows]:

@@ -1,12 +1,20 @@
 """Apache Spark: the same project on a distributed engine, here as a local session (pyspark, ``local[*]``).
 
-Tables are Parquet files under Spark's warehouse folder, catalogued in a
-Hive metastore. Two Spark rules shape this engine:
+Tables are Parquet files catalogued in a Hive metastore: the raw tables in
+the lake (``HEALTH_LAKE_DIR``, ``<lake>/<schema>/<table>/``, the large ones in
+folders of a day, ``occurred_on=2026-06-30/``) where DuckDB or any Parquet
+reader can read them too; the others under Spark's warehouse folder. Two Spark
+rules shape this engine:
 
 - Parquet tables cannot delete or update rows, and Spark has no transactions.
-  A write therefore builds the table's next version beside it and swaps it in
-  (drop, then rename): the old version stays whole until its replacement is
-  complete. ``delete`` and ``update`` statements are rewritten the same way.
+  ``delete`` and ``update`` statements are rewritten as writes of whole files:
+  - a table kept in partitions (the lake's events, the daily histories) has
+    only the partitions the statement touches rewritten (a day left empty is
+    dropped), so a daily run rewrites its days, not the history;
+  - another table in the lake is overwritten in place;
+  - another table builds its next version beside it and swaps it in (drop,
+    then rename): the old version stays whole until its replacement is
+    complete.
 - The local metastore (Derby) admits one process at a time, and dbt runs in
   its own process with its own Spark: the session here is stopped, with its
   JVM, while dbt runs (`lent_to_subprocess`), and started again when next needed.
@@ -38,6 +46,8 @@ class SparkEngine(Engine):
 
     warehouse_dir: Path
     metastore: Path
+    # Where the raw tables' files live: a folder, or a URI Spark can write (s3a://bucket/lake).
+    lake: str = ""
     master: str = "local[*]"
     shuffle_partitions: int = 4
     driver_memory: str = "4g"
@@ -45,12 +55,14 @@ class SparkEngine(Engine):
 
     @classmethod
     def from_env(cls, data_dir: Path) -> SparkEngine:
-        """Settings from the environment; folders default to ``spark/`` beside the DuckDB file."""
+        """Settings from the environment; folders default to ``spark/`` and ``lake/`` beside the DuckDB
+        file."""
         return cls(
             warehouse_dir=absolute(
                 env_or("HEALTH_SPARK_WAREHOUSE_DIR", str(data_dir / "spark" / "warehouse"))
             ),
             metastore=absolute(env_or("HEALTH_SPARK_METASTORE", str(data_dir / "spark" / "metastore_db"))),
+            lake=_folder_or_uri(env_or("HEALTH_LAKE_DIR", str(data_dir / "lake"))),
             master=env_or("HEALTH_SPARK_MASTER", "local[*]"),
             shuffle_partitions=int(env_or("HEALTH_SPARK_SHUFFLE_PARTITIONS", "4")),
             driver_memory=env_or("HEALTH_SPARK_DRIVER_MEMORY", "4g"),
@@ -75,6 +87,8 @@ class SparkEngine(Engine):
             "spark.sql.shuffle.partitions": str(self.shuffle_partitions),
             "spark.ui.enabled": "false",
             "spark.ui.showConsoleProgress": "false",
+            # An overwrite replaces the partitions it writes, not the whole table (as dbt-spark sets it).
+            "spark.sql.sources.partitionOverwriteMode": "dynamic",
             "spark.driver.memory": self.driver_memory,
             # `create table` without `using` makes a Parquet table, not a Hive text table.
             "spark.sql.legacy.createHiveTableByDefault": "false",
@@ -112,6 +126,10 @@ class SparkEngine(Engine):
                 if not table.isTemporary and not table.name.startswith("_"):
                     found.append((database.name, table.name))
         return sorted(found)
+
+    def lake_location(self, table: str) -> str:
+        """Where ``schema.table``'s files live in the lake."""
+        return f"{self.lake.rstrip('/')}/{table.replace('.', '/')}"
 
     def hash_sum_sql(self, relation: str) -> str:
         return "cast(sum(cast(xxhash64(*) as decimal(38, 0))) as string)"
@@ -159,6 +177,28 @@ class SparkSession(Session):
     def transaction(self) -> Iterator[None]:
         yield
 
+    def create_table(
+        self, name: str, columns: str, partitioned_by: str | None = None, lake: bool = False
+    ) -> None:
+        sql = f"{self.translate(f'create table if not exists {name} ({columns})')} using parquet"
+        if partitioned_by:
+            sql += f" partitioned by (`{partitioned_by}`)"
+        if lake:
+            sql += f" location '{self.engine.lake_location(name)}'"
+        self.spark.sql(sql)
+
+    def replaceable_by_rename(self, table: str) -> bool:
+        layout = self._layout(table)
+        return not layout.in_lake and not layout.partitions
+
+    def _layout(self, table: str) -> _Layout:
+        """Whether ``table``'s files are in the lake (external), and its partition columns."""
+        catalog = self.spark.catalog
+        return _Layout(
+            in_lake=catalog.getTable(table).tableType == "EXTERNAL",
+            partitions=tuple(c.name for c in catalog.listColumns(table) if c.isPartition),
+        )
+
     def _rewrite(self, statement: exp.Delete | exp.Update, params: Sequence) -> pa.Table | None:
         """A ``delete`` or ``update`` as the table's next version, swapped in; the ``returning`` rows (of
         the rows deleted, or the rows after the update)."""
@@ -190,8 +230,49 @@ class SparkSession(Session):
             expressions = [e.sql(dialect="spark") for e in returning.expressions]
             returned = marked.filter("`_hit`").selectExpr(*expressions).toArrow()
         kept = marked.filter("not `_hit`") if isinstance(statement, exp.Delete) else marked
-        self.swap_in(table, kept.drop("_hit"))
+        layout = self._layout(table)
+        if layout.partitions:
+            if set(changed) & set(layout.partitions):
+                raise ValueError(
+                    f"{table}: an update may not change its partition columns {layout.partitions}"
+                )
+            self._overwrite_partitions(table, marked, kept, layout)
+        elif layout.in_lake:
+            kept.drop("_hit").write.insertInto(table, overwrite=True)
+        else:
+            self.swap_in(table, kept.drop("_hit"))
         return returned
+
+    def _overwrite_partitions(self, table: str, marked, kept, layout: _Layout) -> None:
+        """Rewrite the partitions holding a row the statement hit with their rows ``kept``; drop those
+        left empty. The other partitions' files are not touched."""
+        columns = list(layout.partitions)
+        touched = marked.filter("`_hit`").select(*columns).distinct()
+        rows = kept.join(touched, on=columns, how="left_semi").drop("_hit").localCheckpoint(eager=True)
+        remaining = {tuple(row) for row in rows.select(*columns).distinct().collect()}
+        if remaining:
+            rows.write.insertInto(table, overwrite=True)
+        emptied = [tuple(row) for row in touched.collect() if tuple(row) not in remaining]
+        if emptied:
+            self._drop_partitions(table, columns, emptied, layout.in_lake)
+
+    def _drop_partitions(self, table: str, columns: list[str], values: list[tuple], in_lake: bool) -> None:
+        """Drop the partitions ``values`` (of ``columns``), and their folders: the metastore leaves the
+        files of a table in the lake where they are, and other readers of the lake would still see them."""
+        specs = ", ".join(
+            "partition (" + ", ".join(f"`{c}` = '{v}'" for c, v in zip(columns, row, strict=True)) + ")"
+            for row in values
+        )
+        self.spark.sql(f"alter table {table} drop if exists {specs}")
+        if in_lake:
+            jvm = self.spark._jvm
+            root = self.engine.lake_location(table)
+            filesystem = jvm.org.apache.hadoop.fs.Path(root).getFileSystem(
+                self.spark._jsc.hadoopConfiguration()
+            )
+            for row in values:
+                folder = "/".join(f"{c}={v}" for c, v in zip(columns, row, strict=True))
+                filesystem.delete(jvm.org.apache.hadoop.fs.Path(f"{root}/{folder}"), True)
 
     def swap_in(self, table: str, frame) -> None:
         """Write ``frame`` as ``table``'s next version, then put it in the table's place."""
@@ -200,6 +281,17 @@ class SparkSession(Session):
         frame.write.format("parquet").saveAsTable(following)
         self.spark.sql(f"drop table if exists {table}")
         self.spark.sql(f"alter table {following} rename to {table.split('.')[-1]}")
+
+
+@dataclass(frozen=True)
+class _Layout:
+    in_lake: bool
+    partitions: tuple[str, ...]
+
+
+def _folder_or_uri(location: str) -> str:
+    """A URI (s3a://...) as it is; a folder made absolute."""
+    return location if "://" in location else str(absolute(location))
 
 
 def _args(params: Sequence) -> list | None:

@@ -20,7 +20,8 @@ renamed as (
 
         -- timestamps (UTC)
         occurred_at,
-        cast(occurred_at as date) as occurred_on,
+        -- the day the landing stored with the event: Spark reads only the partitions of the days asked for
+        occurred_on,
 
         -- load
         {{ load_metadata() }}
