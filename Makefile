@@ -6,11 +6,12 @@ STAMP := $(VENV)/.installed
 # dbt and dagster must be on PATH for dagster-dbt's subprocesses.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test dev lint bench bench-history clean-data adopt-weights help
+.PHONY: run test test-engines dev lint bench bench-history clean-data adopt-weights help
 
 help:
 	@echo "make run    materialise the whole asset graph on the demo data into data/"
-	@echo "make test   run every test"
+	@echo "make test   run every test but the whole job on the other engines"
+	@echo "make test-engines  the whole job on PostgreSQL and Spark, compared with DuckDB's"
 	@echo "make dev    Dagster UI on http://127.0.0.1:3000"
 	@echo "make lint   ruff"
 	@echo "make bench  time the job on generated profiles (PROFILES='small medium large'), see docs/benchmarks.md"
@@ -37,7 +38,11 @@ run: $(MANIFEST)
 	$(BIN)/python -m dagster_project.run
 
 test: $(MANIFEST)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not engine_job"
+
+# The whole job on PostgreSQL and on Spark against DuckDB's (about 8 minutes); .ci/run runs it after `test`.
+test-engines: $(MANIFEST)
+	$(BIN)/python -m pytest -m engine_job
 
 dev: $(MANIFEST)
 	DAGSTER_HOME=$(abspath data/dagster_home) $(BIN)/python -m dagster_project.instance

@@ -1,4 +1,4 @@
-"""The whole job on PostgreSQL (and Spark) gives the published tables it gives on DuckDB.
+"""The whole job on PostgreSQL and on Spark gives the published tables it gives on DuckDB.
 
 Each engine builds the small demo from nothing into its own warehouse; the BI copies they publish
 (health.duckdb) are compared table by table: the same tables, columns and rows; dates, integers and
@@ -95,7 +95,7 @@ def assert_same_published_tables(found: Path, expected: Path) -> None:
                 )
 
 
-@pytest.mark.slow
+@pytest.mark.engine_job
 def test_postgres_publishes_what_duckdb_publishes(demo_run, postgres, tmp_path):
     _, duckdb_warehouse = demo_run
     dsn = postgres.create_database("same_answers")
@@ -104,4 +104,28 @@ def test_postgres_publishes_what_duckdb_publishes(demo_run, postgres, tmp_path):
     assert not (tmp_path / "warehouse.duckdb").exists(), "the PostgreSQL run wrote a DuckDB warehouse"
     assert_same_published_tables(
         tmp_path / "published" / "health.duckdb", duckdb_warehouse.parent / "published" / "health.duckdb"
+    )
+
+
+@pytest.mark.engine_job
+def test_spark_publishes_what_duckdb_publishes(demo_run, spark_folder):
+    _, duckdb_warehouse = demo_run
+    result = materialise(spark_folder / "warehouse.duckdb", target="spark", **SMALL_DEMO)
+    assert result.success
+    assert not (spark_folder / "warehouse.duckdb").exists(), "the Spark run wrote a DuckDB warehouse"
+    # The raw events are in the lake, a folder per day, as Parquet that DuckDB reads.
+    events = spark_folder / "lake" / "raw" / "intercom_events"
+    with duckdb.connect() as con:
+        days, rows = con.execute(
+            f"select count(distinct occurred_on), count(*) "
+            f"from read_parquet('{events}/*/*.parquet', hive_partitioning = true)"
+        ).fetchone()
+        con.execute(f"attach '{duckdb_warehouse}' as duck (read_only)")
+        expected = con.execute(
+            "select count(distinct cast(occurred_at as date)), count(*) from duck.raw.intercom_events"
+        ).fetchone()
+    assert (days, rows) == expected and rows > 0
+    assert len(list(events.glob("occurred_on=*"))) == days
+    assert_same_published_tables(
+        spark_folder / "published" / "health.duckdb", duckdb_warehouse.parent / "published" / "health.duckdb"
     )
