@@ -28,15 +28,29 @@ from dagster_project.warehouse.resource import Warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "docs" / "benchmarks.md"
-# The results blocks, in page order: each profile, then its next-day runs after growing histories.
-BLOCKS = (*PROFILES, *(f"history-{name}" for name in PROFILES))
+# Engines the benchmark runs on (HEALTH_TARGET): each keeps its warehouse in the profile's folder.
+ENGINES = ("duckdb", "spark")
+ENGINE_NAMES = {"duckdb": "DuckDB", "spark": "Spark (a local session, dbt-spark's `session` method)"}
+# The results blocks, in page order: each profile, the same on the other engines, then the next-day runs
+# after growing histories.
+BLOCKS = (
+    *PROFILES,
+    *(f"{name}-{engine}" for engine in ENGINES[1:] for name in PROFILES),
+    *(f"history-{name}" for name in PROFILES),
+)
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 ROLLUP = "intermediate/engagement/int_contact_event_days.sql"
 
 
-def run_profile(profile: Profile, floor: bool = True) -> dict:
-    """Build ``profile`` from nothing (all history up to its end date), then run the next day on top."""
-    folder = ROOT / "data" / "bench" / profile.name
+def block_name(profile: str, engine: str) -> str:
+    """The results block of ``profile`` measured on ``engine``."""
+    return profile if engine == "duckdb" else f"{profile}-{engine}"
+
+
+def run_profile(profile: Profile, floor: bool = True, engine: str = "duckdb") -> dict:
+    """Build ``profile`` from nothing (all history up to its end date), then run the next day on top.
+    The event roll-up's floor is bare DuckDB: measured on DuckDB only."""
+    folder = ROOT / "data" / "bench" / block_name(profile.name, engine)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     # The source holds one more day than the first build reads: the next run appends exactly that day
@@ -46,12 +60,13 @@ def run_profile(profile: Profile, floor: bool = True) -> dict:
     daily = _run_job(source, folder, "daily", source.end_date)
     result = {
         "profile": profile,
+        "engine": engine,
         **build,
         "events": build["tables"].get("intercom_events", 0),
         "contacts": build["tables"].get("intercom_contacts", 0),
         "daily": daily,
     }
-    if floor:
+    if floor and engine == "duckdb":
         result["floor"] = event_rollup_floor(folder / "warehouse.duckdb", build["result"])
     return result
 
@@ -129,8 +144,9 @@ def _dbt_alone_seconds(warehouse: Path) -> float | None:
 
 def _with_settings(command: str) -> str:
     """The command as run, with the engine settings that change the figures when they were set."""
-    limit = os.environ.get("HEALTH_DUCKDB_MEMORY_LIMIT")
-    return f"HEALTH_DUCKDB_MEMORY_LIMIT={limit} {command}" if limit else command
+    names = ("HEALTH_TARGET", "HEALTH_DUCKDB_MEMORY_LIMIT", "HEALTH_SPARK_DRIVER_MEMORY")
+    settings = [f"{name}={os.environ[name]}" for name in names if os.environ.get(name)]
+    return " ".join([*settings, command])
 
 
 def machine() -> str:
@@ -153,12 +169,13 @@ def _size(value: float) -> str:
 
 
 def markdown(run: dict, command: str) -> str:
-    """One profile's results: when and where measured, the first build and the next day by stage, and
-    the event roll-up's floor."""
+    """One profile's results: when and where measured, on which engine, the first build and the next day
+    by stage, and the event roll-up's floor (DuckDB)."""
     p: Profile = run["profile"]
+    engine = "" if run["engine"] == "duckdb" else f" on {ENGINE_NAMES[run['engine']]}"
     lines = [
-        f"### {p.name}: {p.accounts:,} accounts, {run['contacts']:,} contacts, {run['events']:,} events, "
-        f"{p.days} days",
+        f"### {p.name}{engine}: {p.accounts:,} accounts, {run['contacts']:,} contacts, "
+        f"{run['events']:,} events, {p.days} days",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{_with_settings(command)}` on {machine()}.",
         "",
@@ -179,8 +196,8 @@ def markdown(run: dict, command: str) -> str:
         f"| **whole run** | **{run['wall']:.1f}** | **{_size(run['peak'])}** | "
         f"| **{run['daily']['wall']:.1f}** | **{_size(run['daily']['peak'])}** | |"
     )
-    floor = run["floor"]
-    if floor["dbt"] and floor["alone"] and floor["bare"]:
+    floor = run.get("floor")
+    if floor and floor["dbt"] and floor["alone"] and floor["bare"]:
         lines += [
             "",
             f"Event roll-up (`int_contact_event_days`, {floor['rows']:,} contact-days, first build): the "
@@ -251,6 +268,16 @@ def main(args: list[str]) -> int:
     if unknown:
         print(f"unknown profiles {unknown}; choose from {', '.join(PROFILES)}")
         return 2
+    engine = Warehouse().target_name
+    if engine not in ENGINES:
+        print(
+            f"make bench builds each profile from nothing in its own folder: HEALTH_TARGET={engine} is not "
+            f"supported; choose from {', '.join(ENGINES)}"
+        )
+        return 2
+    if histories and engine != "duckdb":
+        print("make bench-history measures DuckDB only")
+        return 2
     command = "make bench" + (f" PROFILES='{' '.join(names)}'" if names else "")
     if histories:
         days = " ".join(map(str, histories))
@@ -270,13 +297,13 @@ def main(args: list[str]) -> int:
             write_results(f"history-{name}", history_markdown(profile, runs, command))
         else:
             print(f"benchmark {name}: {profile}", flush=True)
-            run = run_profile(profile)
+            run = run_profile(profile, engine=engine)
             print(
                 f"  built in {run['wall']:.0f}s (peak {_size(run['peak'])}), next day in "
                 f"{run['daily']['wall']:.0f}s (peak {_size(run['daily']['peak'])})",
                 flush=True,
             )
-            write_results(name, markdown(run, command))  # each profile as soon as it is measured
+            write_results(block_name(name, engine), markdown(run, command))  # each as soon as measured
         print(f"  results written to {RESULTS}", flush=True)
     return 0
 

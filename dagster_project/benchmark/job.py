@@ -23,7 +23,6 @@ from dagster_project.defs.dbt.project import dbt_project
 from dagster_project.defs.ingestion.resources import RawSource
 from dagster_project.instance import prepare_home
 from dagster_project.sources.raw_tables import RAW_TABLES
-from dagster_project.warehouse.resource import Warehouse
 
 # Rows the step wrote where it says so (a daily run writes a day), else the table's rows.
 ROW_KEYS = ("rows_written", "dagster/row_count")
@@ -88,13 +87,6 @@ def dbt_model_seconds(run_id: str) -> dict[str, float]:
     return seconds
 
 
-def schema_rows() -> dict[str, int]:
-    sizes = Warehouse().query(
-        "select schema_name, sum(estimated_size) as table_rows from duckdb_tables() group by 1 order by 1"
-    )
-    return {row.schema_name: int(row.table_rows) for row in sizes.itertuples()}
-
-
 def main(result_file: str, day: str, with_generate: bool) -> int:
     generated = [generate()] if with_generate else []
     steps, run_id, success = run_job(day)
@@ -103,7 +95,6 @@ def main(result_file: str, day: str, with_generate: bool) -> int:
         "run_id": run_id,
         "steps": [*generated, *steps],
         "dbt_models": dbt_model_seconds(run_id),
-        "schema_rows": schema_rows() if success else {},
     }
     Path(result_file).write_text(json.dumps(result, indent=1))
     return 0 if success else 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster_project.benchmark.__main__ import history_markdown
+from dagster_project.benchmark.__main__ import block_name, history_markdown, markdown
 from dagster_project.benchmark.measure import StageResult
 from dagster_project.benchmark.profiles import PROFILES
 
@@ -31,3 +31,28 @@ def test_the_history_table_has_one_row_per_history_with_the_next_days_stages() -
         "| 90 days | 1,234 | 99.0 | 20.0 | 1.50 GiB | 1.0 | 12.5 | 0.0 | 0.0 | 0.0 | 0.0 | 0.0 |",
         "| 180 days | 1,234 | 99.0 | 21.0 | 1.50 GiB | 1.0 | 13.0 | 0.0 | 0.0 | 0.0 | 0.0 | 0.0 |",
     ]
+
+
+def test_a_profile_measured_on_spark_has_its_own_block_and_heading(monkeypatch) -> None:
+    monkeypatch.setenv("HEALTH_TARGET", "spark")
+    stages = [StageResult("land raw", 2.0, 2**30, 10)]
+    daily = {"wall": 5.0, "peak": 2**30, "stages": stages}
+    run = {
+        "profile": PROFILES["small"],
+        "engine": "spark",
+        "contacts": 10,
+        "events": 1234,
+        "wall": 60.0,
+        "peak": 2**31,
+        "stages": stages,
+        "dbt_layers": {},
+        "daily": {**daily, "dbt_layers": {}},
+    }
+    page = markdown(run, "make bench PROFILES='small'")
+    assert page.startswith(
+        "### small on Spark (a local session, dbt-spark's `session` method): 1,000 accounts"
+    )
+    assert "`HEALTH_TARGET=spark make bench PROFILES='small'`" in page
+    assert "| **whole run** | **60.0** | **2.00 GiB** | | **5.0** | **1.00 GiB** | |" in page
+    assert "roll-up" not in page
+    assert block_name("small", "spark") == "small-spark" and block_name("small", "duckdb") == "small"
