@@ -54,3 +54,17 @@ def spark_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("spark")
     yield folder
     release()
+
+
+@pytest.fixture(scope="module")
+def spark_server(tmp_path_factory):
+    """A Spark server standing in for a cluster (tests/engines.py): Thrift for dbt, Spark Connect for the
+    Python assets; this process's session to it is stopped, then the server, after the module."""
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java 17 or later: `apt-get install openjdk-17-jre-headless` (.ci/run does)")
+    from dagster_project.warehouse.engines.spark_engine import release
+    from tests.engines import spark_server as started
+
+    with started(tmp_path_factory.mktemp("spark_server")) as server:
+        yield server
+        release()

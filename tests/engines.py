@@ -1,4 +1,5 @@
-"""Real engines for the tests: a PostgreSQL server started in a temporary folder on 127.0.0.1.
+"""Real engines for the tests: a PostgreSQL server started in a temporary folder on 127.0.0.1, and a Spark
+server (Thrift and Spark Connect, as a cluster offers them) from pyspark's own jars.
 
 The server comes from Debian's packages (`.ci/run` installs them when missing). initdb refuses to run
 as root, so under root the server runs as the `postgres` user the package creates.
@@ -9,8 +10,10 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -95,3 +98,91 @@ def postgres_server(folder: Path) -> Iterator[PostgresServer]:
     finally:
         # The data folder is temporary: nothing to save, so stop at once (and never fail the tests here).
         run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop", check=False)
+
+
+@dataclass(frozen=True)
+class SparkServer:
+    """A running Spark application serving dbt (Thrift) and the Python assets (Spark Connect)."""
+
+    thrift_port: int
+    connect_port: int
+    lake: Path
+
+    def env(self) -> dict[str, str]:
+        """What the job's settings are when Spark runs elsewhere (docs/scale-out.md)."""
+        return {
+            "HEALTH_SPARK_METHOD": "thrift",
+            "HEALTH_SPARK_HOST": "127.0.0.1",
+            "HEALTH_SPARK_PORT": str(self.thrift_port),
+            "HEALTH_SPARK_USER": USER,
+            "HEALTH_SPARK_REMOTE": f"sc://127.0.0.1:{self.connect_port}",
+            "HEALTH_LAKE_DIR": str(self.lake),
+        }
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextmanager
+def spark_server(folder: Path, timeout: float = 300) -> Iterator[SparkServer]:
+    """A Spark application on this machine standing in for a cluster: the Spark Thrift server (what dbt's
+    `thrift` method reaches) with the Spark Connect plugin (what the Python assets reach), one metastore
+    in ``folder``, listening on 127.0.0.1 only; stopped afterwards. Both come with pyspark."""
+    import pyspark
+
+    from dagster_project.warehouse.engines.spark_engine import SparkEngine
+
+    engine = SparkEngine(warehouse_dir=folder / "warehouse", metastore=folder / "metastore_db")
+    # Where the server keeps its tables and catalogue; each client sets its own session's SQL settings.
+    own = engine.session_conf()
+    settings = {
+        key: value for key, value in engine.conf().items() if key not in own and key != "spark.master"
+    }
+    settings |= {
+        "spark.log.level": "WARN",
+        "spark.plugins": "org.apache.spark.sql.connect.SparkConnectPlugin",
+        "spark.connect.grpc.binding.address": "127.0.0.1",
+        "spark.connect.grpc.binding.port": str(connect_port := _free_port()),
+    }
+    thrift_port = _free_port()
+    spark_home = Path(pyspark.__file__).parent
+    command = [
+        str(spark_home / "bin" / "spark-submit"),
+        "--class",
+        "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2",
+        "--master",
+        "local[2]",
+        *(part for key, value in settings.items() for part in ("--conf", f"{key}={value}")),
+        "--hiveconf",
+        f"hive.server2.thrift.port={thrift_port}",
+        "--hiveconf",
+        "hive.server2.thrift.bind.host=127.0.0.1",
+        "spark-internal",
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    log = (folder / "server.log").open("w")
+    server = subprocess.Popen(
+        command,
+        cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "SPARK_HOME": str(spark_home), "SPARK_LOCAL_IP": "127.0.0.1"},
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while not (_listening(thrift_port) and _listening(connect_port)):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Spark server did not start: see {folder / 'server.log'}")
+            time.sleep(1)
+        yield SparkServer(thrift_port=thrift_port, connect_port=connect_port, lake=folder / "lake")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()

@@ -105,9 +105,9 @@ def test_dbt_sources_describe_the_raw_contract_column_for_column():
         for source in yaml.safe_load(path.read_text())["sources"]:
             for table in source["tables"]:
                 contract = RAW_TABLES[table["identifier"]]
-                assert [c["name"] for c in table["columns"]] == [
-                    c.name for c in contract.stored_columns
-                ], table["identifier"]
+                assert [c["name"] for c in table["columns"]] == [c.name for c in contract.stored_columns], (
+                    table["identifier"]
+                )
                 assert table["config"]["meta"]["dagster"]["asset_key"] == ["raw", contract.name]
 
 

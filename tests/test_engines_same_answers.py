@@ -129,3 +129,18 @@ def test_spark_publishes_what_duckdb_publishes(demo_run, spark_folder):
     assert_same_published_tables(
         spark_folder / "published" / "health.duckdb", duckdb_warehouse.parent / "published" / "health.duckdb"
     )
+
+
+@pytest.mark.engine_job
+def test_spark_on_a_server_publishes_what_duckdb_publishes(demo_run, spark_server, tmp_path, monkeypatch):
+    """As on a cluster: dbt through the Thrift server, the Python assets through Spark Connect."""
+    _, duckdb_warehouse = demo_run
+    for name, value in spark_server.env().items():
+        monkeypatch.setenv(name, value)
+    result = materialise(tmp_path / "warehouse.duckdb", target="spark", **SMALL_DEMO)
+    assert result.success
+    assert not (tmp_path / "warehouse.duckdb").exists() and not (tmp_path / "spark").exists()
+    assert list((spark_server.lake / "raw" / "intercom_events").glob("occurred_on=*"))
+    assert_same_published_tables(
+        tmp_path / "published" / "health.duckdb", duckdb_warehouse.parent / "published" / "health.duckdb"
+    )

@@ -12,9 +12,9 @@ import pytest
 
 from dagster_project.defs.ingestion.landing import land
 from dagster_project.sources.extract import Batch, TableExtract
-from dagster_project.warehouse.contract import Column, PublishedTable
 from dagster_project.warehouse.resource import Warehouse
 from tests.dbt_scenarios import raw_rows
+from tests.test_warehouse import DAILY
 
 LOADED_AT = datetime(2026, 1, 10)
 
@@ -98,9 +98,9 @@ def test_events_land_in_a_folder_per_day_of_the_lake_which_duckdb_reads(warehous
 
 
 def test_a_later_pull_rewrites_only_the_days_it_touches(warehouse):
-    land_events(warehouse, [event("e1", 1), event("e2", 2), event("e3", 3)], "b1")
+    land_events(warehouse, [event("e1", 1), event("e2", 2), event("e2b", 2), event("e3", 3)], "b1")
     before = day_files(warehouse, "raw.intercom_events", "occurred_on")
-    # e2 is delivered again, changed; e4 is new.
+    # e2 is delivered again, changed (e2b, the same day, stays as it was); e4 is new.
     land_events(warehouse, [event("e2", 2, "exported-data"), event("e4", 4)], "b2", mode="upsert")
     after = day_files(warehouse, "raw.intercom_events", "occurred_on")
     assert sorted(after) == ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04"]
@@ -110,10 +110,11 @@ def test_a_later_pull_rewrites_only_the_days_it_touches(warehouse):
     assert read_with_duckdb(warehouse) == [
         ("e1", "created-report", date(2026, 1, 1)),
         ("e2", "exported-data", date(2026, 1, 2)),
+        ("e2b", "created-report", date(2026, 1, 2)),
         ("e3", "created-report", date(2026, 1, 3)),
         ("e4", "created-report", date(2026, 1, 4)),
     ]
-    assert warehouse.scalar("select count(*) from raw.intercom_events") == 4
+    assert warehouse.scalar("select count(*) from raw.intercom_events") == 5
 
 
 def test_a_smaller_snapshot_removes_the_days_it_no_longer_has(warehouse):
@@ -122,17 +123,6 @@ def test_a_smaller_snapshot_removes_the_days_it_no_longer_has(warehouse):
     assert list(day_files(warehouse, "raw.intercom_events", "occurred_on")) == ["2026-01-01"]
     assert read_with_duckdb(warehouse) == [("e1", "exported-data", date(2026, 1, 1))]
     assert warehouse.scalar("select count(*) from raw.intercom_events") == 1
-
-
-DAILY = PublishedTable(
-    name="marts.daily",
-    description="A daily table for the tests.",
-    columns=(
-        Column("as_of_date", "date", "Day."),
-        Column("account_id", "varchar", "Id."),
-        Column("score", "double", "S."),
-    ),
-)
 
 
 def managed_day_files(spark_folder: Path, day: date) -> set[str]:

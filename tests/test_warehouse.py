@@ -239,3 +239,17 @@ def test_a_spark_warehouse_lent_to_dbt_is_free_for_its_process_and_closed_to_thi
     assert read.stdout.strip().splitlines()[-1] == "3"
     # Once dbt is done, this process opens the warehouse again.
     assert warehouse.scalar("select count(*) from marts.scores") == 2
+
+
+def test_dbt_and_the_python_assets_must_reach_the_same_spark(monkeypatch, tmp_path):
+    monkeypatch.setenv("HEALTH_SPARK_METHOD", "thrift")
+    monkeypatch.delenv("HEALTH_SPARK_REMOTE", raising=False)
+    with pytest.raises(ValueError, match=r"would use different Sparks.*HEALTH_SPARK_REMOTE=sc://host:15002"):
+        _ = Warehouse(path=str(tmp_path / "w.duckdb"), target="spark").location
+    monkeypatch.setenv("HEALTH_SPARK_REMOTE", "sc://spark.internal:15002")
+    engine = Warehouse(path=str(tmp_path / "w.duckdb"), target="spark").engine
+    assert engine.location == "spark:sc://spark.internal:15002"
+    assert engine.lake == str(tmp_path / "lake")
+    monkeypatch.setenv("HEALTH_SPARK_METHOD", "session")
+    with pytest.raises(ValueError, match="would use different Sparks"):
+        _ = Warehouse(path=str(tmp_path / "w.duckdb"), target="spark").location

@@ -1,4 +1,5 @@
-"""Apache Spark: the same project on a distributed engine, here as a local session (pyspark, ``local[*]``).
+"""Apache Spark: the same project on a distributed engine, as a local session (pyspark, ``local[*]``) or a
+remote Spark (Spark Connect, ``HEALTH_SPARK_REMOTE``) that dbt reaches through its Thrift server.
 
 Tables are Parquet files catalogued in a Hive metastore: the raw tables in
 the lake (``HEALTH_LAKE_DIR``, ``<lake>/<schema>/<table>/``, the large ones in
@@ -18,6 +19,7 @@ rules shape this engine:
 - The local metastore (Derby) admits one process at a time, and dbt runs in
   its own process with its own Spark: the session here is stopped, with its
   JVM, while dbt runs (`lent_to_subprocess`), and started again when next needed.
+  A remote Spark keeps its metastore itself, for dbt and this process alike.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import sqlglot
+from pyspark.sql.types import StructType
 from sqlglot import exp
 
 from dagster_project.settings import absolute, env_or
@@ -38,6 +41,7 @@ from dagster_project.warehouse.dialect import canonical_type, translated
 from dagster_project.warehouse.engines.base import INCOMING, Engine, Query, Session
 
 _NEXT = "__next"
+OVERWRITE_MODE = "spark.sql.sources.partitionOverwriteMode"
 
 
 @dataclass(frozen=True)
@@ -51,12 +55,25 @@ class SparkEngine(Engine):
     master: str = "local[*]"
     shuffle_partitions: int = 4
     driver_memory: str = "4g"
+    # A remote Spark's Spark Connect address (sc://host:15002); none: a Spark of this process's own.
+    remote: str | None = None
     name = "spark"
 
     @classmethod
     def from_env(cls, data_dir: Path) -> SparkEngine:
         """Settings from the environment; folders default to ``spark/`` and ``lake/`` beside the DuckDB
-        file."""
+        file. dbt and the Python assets must reach the same Spark: dbt's own session (method
+        ``session``) with a session of this process, or a remote Spark's Thrift server (``thrift``,
+        ``http``) with its Spark Connect."""
+        method, remote = env_or("HEALTH_SPARK_METHOD", "session"), env_or("HEALTH_SPARK_REMOTE")
+        if (method == "session") != (remote is None):
+            raise ValueError(
+                f"HEALTH_SPARK_METHOD is {method!r} and HEALTH_SPARK_REMOTE is {remote!r}: dbt and "
+                "the Python assets would use different Sparks. Either leave both unset (a Spark inside "
+                "the job), or point dbt at the cluster's Thrift server (HEALTH_SPARK_METHOD=thrift, "
+                "HEALTH_SPARK_HOST, HEALTH_SPARK_PORT) and the Python assets at the same cluster's "
+                "Spark Connect (HEALTH_SPARK_REMOTE=sc://host:15002)"
+            )
         return cls(
             warehouse_dir=absolute(
                 env_or("HEALTH_SPARK_WAREHOUSE_DIR", str(data_dir / "spark" / "warehouse"))
@@ -66,14 +83,16 @@ class SparkEngine(Engine):
             master=env_or("HEALTH_SPARK_MASTER", "local[*]"),
             shuffle_partitions=int(env_or("HEALTH_SPARK_SHUFFLE_PARTITIONS", "4")),
             driver_memory=env_or("HEALTH_SPARK_DRIVER_MEMORY", "4g"),
+            remote=remote,
         )
 
     @property
     def location(self) -> str:
-        return f"spark:{self.warehouse_dir}"
+        return f"spark:{self.remote or self.warehouse_dir}"
 
     def conf(self) -> dict[str, str]:
-        """The session's settings, the same as dbt/profiles.yml's `server_side_parameters`."""
+        """A local session's settings, the same as dbt/profiles.yml's `server_side_parameters`: where it
+        keeps its tables and catalogue and how big it is, then `session_conf`."""
         return {
             "spark.master": self.master,
             "spark.sql.warehouse.dir": str(self.warehouse_dir),
@@ -83,13 +102,19 @@ class SparkEngine(Engine):
             "spark.driver.extraJavaOptions": (
                 f"-Dderby.system.home={self.metastore.parent} -Duser.timezone=UTC"
             ),
-            "spark.sql.session.timeZone": "UTC",
-            "spark.sql.shuffle.partitions": str(self.shuffle_partitions),
             "spark.ui.enabled": "false",
             "spark.ui.showConsoleProgress": "false",
-            # An overwrite replaces the partitions it writes, not the whole table (as dbt-spark sets it).
-            "spark.sql.sources.partitionOverwriteMode": "dynamic",
             "spark.driver.memory": self.driver_memory,
+            **self.session_conf(),
+        }
+
+    def session_conf(self) -> dict[str, str]:
+        """The settings of this process's session that a remote Spark takes too (SQL settings)."""
+        return {
+            "spark.sql.session.timeZone": "UTC",
+            "spark.sql.shuffle.partitions": str(self.shuffle_partitions),
+            # An overwrite replaces the partitions it writes, not the whole table (as dbt-spark sets it).
+            OVERWRITE_MODE: "dynamic",
             # `create table` without `using` makes a Parquet table, not a Hive text table.
             "spark.sql.legacy.createHiveTableByDefault": "false",
             # TIMESTAMP means a timestamp without time zone, as on DuckDB and PostgreSQL.
@@ -103,6 +128,9 @@ class SparkEngine(Engine):
     @contextmanager
     def lent_to_subprocess(self) -> Iterator[None]:
         global _LENT_TO
+        if self.remote:
+            yield
+            return
         release()
         _LENT_TO = str(self.metastore)
         try:
@@ -117,7 +145,7 @@ class SparkEngine(Engine):
         return [(field.name, _canonical(field.dataType)) for field in spark.table(table).schema.fields]
 
     def tables(self) -> list[tuple[str, str]]:
-        if not self.metastore.exists():
+        if not self.remote and not self.metastore.exists():
             return []
         spark = _spark(self)
         found = []
@@ -244,35 +272,46 @@ class SparkSession(Session):
         return returned
 
     def _overwrite_partitions(self, table: str, marked, kept, layout: _Layout) -> None:
-        """Rewrite the partitions holding a row the statement hit with their rows ``kept``; drop those
-        left empty. The other partitions' files are not touched."""
+        """Rewrite the partitions holding a row the statement hit with their rows ``kept``; empty those
+        left without rows. The other partitions' files are not touched."""
         columns = list(layout.partitions)
         touched = marked.filter("`_hit`").select(*columns).distinct()
-        rows = kept.join(touched, on=columns, how="left_semi").drop("_hit").localCheckpoint(eager=True)
+        # In the table's column order: an insert into a table goes by position.
+        order = [c for c in marked.columns if c != "_hit"]
+        rows = kept.join(touched, on=columns, how="left_semi").select(*order).localCheckpoint(eager=True)
+        if rows.isEmpty() and marked.join(touched, on=columns, how="left_anti").isEmpty():
+            self._empty_table(table, rows)
+            return
         remaining = {tuple(row) for row in rows.select(*columns).distinct().collect()}
         if remaining:
             rows.write.insertInto(table, overwrite=True)
         emptied = [tuple(row) for row in touched.collect() if tuple(row) not in remaining]
         if emptied:
-            self._drop_partitions(table, columns, emptied, layout.in_lake)
+            self._empty_partitions(table, columns, emptied)
 
-    def _drop_partitions(self, table: str, columns: list[str], values: list[tuple], in_lake: bool) -> None:
-        """Drop the partitions ``values`` (of ``columns``), and their folders: the metastore leaves the
-        files of a table in the lake where they are, and other readers of the lake would still see them."""
-        specs = ", ".join(
+    def _empty_table(self, table: str, nothing) -> None:
+        """Remove every partition of ``table`` in one overwrite (``nothing``: no rows, its columns); a
+        static overwrite, as a dynamic one would replace no partition at all."""
+        nothing.createOrReplaceTempView("_nothing")
+        self.spark.conf.set(OVERWRITE_MODE, "static")
+        try:
+            self.spark.sql(f"insert overwrite table {table} select * from _nothing")
+        finally:
+            self.spark.conf.set(OVERWRITE_MODE, "dynamic")
+
+    def _empty_partitions(self, table: str, columns: list[str], values: list[tuple]) -> None:
+        """Remove the partitions ``values`` (of ``columns``): their files, which other readers of the lake
+        would still see (the metastore leaves the files of a table in the lake where they are), then
+        their entries. Written as SQL, so it works the same on a remote Spark and on any file system."""
+        fields = [f for f in self.spark.table(table).schema.fields if f.name not in columns]
+        self.spark.createDataFrame([], StructType(fields)).createOrReplaceTempView("_nothing")
+        specs = [
             "partition (" + ", ".join(f"`{c}` = '{v}'" for c, v in zip(columns, row, strict=True)) + ")"
             for row in values
-        )
-        self.spark.sql(f"alter table {table} drop if exists {specs}")
-        if in_lake:
-            jvm = self.spark._jvm
-            root = self.engine.lake_location(table)
-            filesystem = jvm.org.apache.hadoop.fs.Path(root).getFileSystem(
-                self.spark._jsc.hadoopConfiguration()
-            )
-            for row in values:
-                folder = "/".join(f"{c}={v}" for c, v in zip(columns, row, strict=True))
-                filesystem.delete(jvm.org.apache.hadoop.fs.Path(f"{root}/{folder}"), True)
+        ]
+        for spec in specs:
+            self.spark.sql(f"insert overwrite table {table} {spec} select * from _nothing")
+        self.spark.sql(f"alter table {table} drop if exists {', '.join(specs)}")
 
     def swap_in(self, table: str, frame) -> None:
         """Write ``frame`` as ``table``'s next version, then put it in the table's place."""
@@ -303,42 +342,51 @@ def _canonical(data_type) -> str:
     return canonical_type({"BIGINT": "BIGINT", "INT": "INTEGER"}.get(name, name))
 
 
-# One Spark session per process, as pyspark allows; stopped with its JVM by `release`.
+# One Spark session per process, as pyspark allows, for one Spark at a time (`_KEY`); stopped, with its
+# JVM when local, by `release`.
 _SESSION = None
+_KEY: str | None = None
 # The metastore while another process (dbt) has it (`SparkEngine.lent_to_subprocess`).
 _LENT_TO: str | None = None
 
 
 def _spark(engine: SparkEngine):
-    global _SESSION
+    global _SESSION, _KEY
     if _LENT_TO is not None:
         raise RuntimeError(
             f"the Spark metastore {_LENT_TO} is lent to another process (dbt) until its step ends: "
             "read or write the warehouse before or after the dbt command, not while it runs"
         )
+    if _SESSION is not None and engine.location != _KEY:
+        release()  # a local session's folders are fixed when its JVM starts
     if _SESSION is None:
         from pyspark.sql import SparkSession as PySparkSession
 
-        engine.warehouse_dir.mkdir(parents=True, exist_ok=True)
-        # Derby writes its log to the current folder unless told otherwise.
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        builder = PySparkSession.builder.enableHiveSupport()
-        for key, value in engine.conf().items():
-            builder = builder.config(key, value)
-        _SESSION = builder.getOrCreate()
-        _SESSION.sparkContext.setLogLevel("ERROR")
+        if engine.remote:
+            _SESSION = PySparkSession.builder.remote(engine.remote).getOrCreate()
+            for key, value in engine.session_conf().items():
+                _SESSION.conf.set(key, value)
+        else:
+            engine.warehouse_dir.mkdir(parents=True, exist_ok=True)
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+            builder = PySparkSession.builder.enableHiveSupport()
+            for key, value in engine.conf().items():
+                builder = builder.config(key, value)
+            _SESSION = builder.getOrCreate()
+            _SESSION.sparkContext.setLogLevel("ERROR")
+        _KEY = engine.location
     return _SESSION
 
 
 def release() -> None:
     """Stop this process's Spark session and its JVM, letting another process (dbt) open the metastore."""
-    global _SESSION
+    global _SESSION, _KEY
     if _SESSION is None:
         return
     from pyspark import SparkContext
 
     _SESSION.stop()
-    _SESSION = None
+    _SESSION, _KEY = None, None
     gateway = SparkContext._gateway
     if gateway is not None:
         gateway.shutdown()
