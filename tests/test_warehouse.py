@@ -253,3 +253,15 @@ def test_dbt_and_the_python_assets_must_reach_the_same_spark(monkeypatch, tmp_pa
     monkeypatch.setenv("HEALTH_SPARK_METHOD", "session")
     with pytest.raises(ValueError, match="would use different Sparks"):
         _ = Warehouse(path=str(tmp_path / "w.duckdb"), target="spark").location
+
+
+def test_parameters_keep_their_order_when_a_subquery_has_a_cte(warehouse):
+    # sqlglot moves the CTE out of the subquery for Spark, and the parameter inside it with it.
+    warehouse.write_table("marts.scores", pd.DataFrame({"score": [1]}))
+    rows = warehouse.query(
+        """select counted.n, cast(? as varchar) as tag
+           from (with bounds as (select cast(? as integer) as n) select n from bounds) as counted
+           where counted.n < ?""",
+        ["x", 1, 5],
+    )
+    assert rows.to_dict("records") == [{"n": 1, "tag": "x"}]

@@ -39,6 +39,23 @@ def for_psycopg(sql: str) -> str:
     return text.replace("%", "%%").replace(_PARAMETER, "%s")
 
 
+@functools.lru_cache(maxsize=1024)
+def for_spark(sql: str) -> str:
+    """``sql`` for Spark, its ``?`` parameters named ``:p0``, ``:p1``... in the order they stand in
+    ``sql``: sqlglot moves a CTE out of a subquery for Spark, and with it the parameters inside, so
+    positional parameters would take each other's values (`spark_parameters` names the values)."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    placeholders = [node for node in tree.find_all(exp.Placeholder, bfs=False) if not node.this]
+    for number, node in enumerate(placeholders):
+        node.replace(exp.Placeholder(this=f"p{number}"))
+    return tree.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE)
+
+
+def spark_parameters(params) -> dict | None:
+    """Parameter values by the names `for_spark` gives them."""
+    return {f"p{number}": value for number, value in enumerate(params)} or None
+
+
 # The SQL type each engine stores an Arrow column as, in DuckDB's names (translated like any SQL).
 def arrow_sql_type(type_: pa.DataType) -> str:
     """The SQL type (DuckDB's name) of an Arrow column type."""

@@ -37,7 +37,7 @@ from pyspark.sql.types import StructType
 from sqlglot import exp
 
 from dagster_project.settings import absolute, env_or
-from dagster_project.warehouse.dialect import canonical_type, translated
+from dagster_project.warehouse.dialect import canonical_type, for_spark, spark_parameters
 from dagster_project.warehouse.engines.base import INCOMING, Engine, Query, Session
 
 _NEXT = "__next"
@@ -174,7 +174,7 @@ class SparkEngine(Engine):
 
     def _materialise(self, session: Session, query: Query) -> None:
         # A view would be read again after the statements that change its source: compute it once.
-        frame = session.spark.sql(translated(query.sql, "spark"), args=list(query.params) or None)
+        frame = session.spark.sql(for_spark(query.sql), args=spark_parameters(query.params))
         frame.localCheckpoint(eager=True).createOrReplaceTempView(INCOMING)
 
 
@@ -186,13 +186,13 @@ class SparkSession(Session):
         self.engine = engine
 
     def translate(self, sql: str) -> str:
-        return translated(sql, "spark")
+        return for_spark(sql)
 
     def run(self, sql: str, params: Sequence = (), native: bool = False) -> pa.Table | None:
         statement = sqlglot.parse_one(sql, read="spark" if native else "duckdb")
         if isinstance(statement, exp.Delete | exp.Update):
             return self._rewrite(statement, params)
-        frame = self.spark.sql(sql if native else translated(sql, "spark"), args=_args(params))
+        frame = self.spark.sql(sql if native else for_spark(sql), args=spark_parameters(params))
         if isinstance(statement, exp.Query):
             return frame.toArrow()
         return None
@@ -331,10 +331,6 @@ class _Layout:
 def _folder_or_uri(location: str) -> str:
     """A URI (s3a://...) as it is; a folder made absolute."""
     return location if "://" in location else str(absolute(location))
-
-
-def _args(params: Sequence) -> list | None:
-    return list(params) or None
 
 
 def _canonical(data_type) -> str:
