@@ -228,8 +228,9 @@ class SparkSession(Session):
         )
 
     def _rewrite(self, statement: exp.Delete | exp.Update, params: Sequence) -> pa.Table | None:
-        """A ``delete`` or ``update`` as the table's next version, swapped in; the ``returning`` rows (of
-        the rows deleted, or the rows after the update)."""
+        """A ``delete`` or ``update`` written as whole files: the partitions it touches, the table in the
+        lake, or the table's next version swapped in (the module's docstring says when); the
+        ``returning`` rows (of the rows deleted, or the rows after the update)."""
         # The statement's pieces are reused in several places: its parameters go in as literals.
         placeholders = list(statement.find_all(exp.Placeholder, bfs=False))
         if len(placeholders) != len(params):
