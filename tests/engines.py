@@ -181,7 +181,7 @@ def spark_server(folder: Path, timeout: float = 300) -> Iterator[SparkServer]:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
-            server.wait(timeout=60)
+            server.wait(timeout=15)  # its shutdown hooks can hang: then it is killed
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
