@@ -6,10 +6,11 @@ STAMP := $(VENV)/.installed
 # dbt and dagster must be on PATH for dagster-dbt's subprocesses.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test test-engines dev lint bench bench-history clean-data adopt-weights help
+.PHONY: run run-api test test-engines dev lint bench bench-history clean-data adopt-weights help
 
 help:
 	@echo "make run    materialise the whole asset graph on the demo data into data/"
+	@echo "make run-api  the same on the api source, against a local Stripe/Intercom sandbox (data/api-sandbox/)"
 	@echo "make test   run every test but the whole job on the other engines"
 	@echo "make test-engines  the whole job on PostgreSQL and Spark, compared with DuckDB's"
 	@echo "make dev    Dagster UI on http://127.0.0.1:3000"
@@ -36,6 +37,11 @@ $(MANIFEST): $(STAMP) $(DBT_FILES)
 
 run: $(MANIFEST)
 	$(BIN)/python -m dagster_project.run
+
+# The api source end to end without a vendor account: a Stripe- and Intercom-compatible server on
+# 127.0.0.1 holding the demo book in today's API shapes, then the job against it.
+run-api: $(MANIFEST)
+	$(BIN)/python tests/sources/api_sandbox.py
 
 test: $(MANIFEST)
 	$(BIN)/python -m pytest -m "not engine_job"

@@ -4,6 +4,7 @@ seconds; the full Dagster log goes to a file."""
 from __future__ import annotations
 
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -66,9 +67,13 @@ def user_error(error) -> str:
     """The error the code raised, not Dagster's wrapper around it: ``ErrorClass: message``."""
     if error is None:
         return "failed"
-    while error.cause is not None:
+    # Unwrap Dagster's wrappers only: the code's own error may itself wrap the low-level one it explains
+    # (a SourceError naming the endpoint, raised from the last HTTP failure).
+    while error.cause is not None and error.cls_name.startswith("Dagster"):
         error = error.cause
-    return f"{error.cls_name}: {error.message.strip().removeprefix(f'{error.cls_name}: ')}"
+    # Dagster's message starts with the class name, sometimes with its module path: shown once, bare.
+    message = re.sub(rf"^(?:[\w.]+\.)?{re.escape(error.cls_name)}: ", "", error.message.strip())
+    return f"{error.cls_name}: {message}"
 
 
 def progress_logger(handler: ProgressHandler) -> dg.LoggerDefinition:

@@ -13,6 +13,7 @@ from sources.files_drop_expected import DROP, EXPECTED_QUARANTINE, EXPECTED_ROWS
 
 from dagster_project.defs.ingestion.assets import raw_tables
 from dagster_project.defs.ingestion.resources import RawSource
+from dagster_project.progress import user_error
 from dagster_project.sources.raw_tables import RAW_TABLES
 from dagster_project.warehouse.resource import Warehouse
 
@@ -49,7 +50,8 @@ def test_files_mode_lands_the_fixture_and_quarantines_every_bad_record(tmp_path)
     assert all(record and batch == result.run_id for _, _, record, batch in quarantined)
     metadata = metadata_of(result)
     for table, meta in metadata.items():
-        assert meta["records_read"] == meta["rows_landed"] + meta["records_quarantined"], table
+        accounted = meta["rows_landed"] + meta["records_superseded"] + meta["records_quarantined"]
+        assert meta["records_read"] == accounted + sum(meta["records_skipped"].values()), table
         assert meta["rows_landed"] == EXPECTED_ROWS[table]
     assert metadata["stripe_customers"]["records_quarantined"] == 2
 
@@ -168,17 +170,21 @@ def test_api_mode_second_run_pulls_only_new_records_and_never_duplicates(tmp_pat
 
         apis.clear_log()
         load_world(apis, range(251, 256))
-        materialise(path, **settings)
+        result = materialise(path, **settings)
+        # From the look-back (3 days by default) before the cursor: every object here is that recent.
+        since = str(int(cursor) - 3 * 86_400)
         for listing in ("/v1/customers", "/v1/subscriptions", "/v1/invoices"):
             pages = [r for r in apis.logged(listing) if r.path == listing]
-            assert [r.query.get("created[gte]") for r in pages] == [cursor], listing
+            assert [r.query.get("created[gte]") for r in pages] == [since] * 3, listing
+        meta = metadata_of(result)["stripe_customers"]
+        assert (meta["records_read"], meta["rows_landed"], meta["rows_unchanged"]) == (255, 5, 250)
         with duckdb.connect(str(path), read_only=True) as con:
             landed_second = con.execute(
                 "select count(*) from raw.stripe_customers where _batch_id = ("
                 "select batch_id from raw._sync_cursors where table_name = 'stripe_customers')"
             ).fetchone()[0]
-    # The five new customers, plus the one of the cursor's own second (pulled again, merged by id).
-    assert landed_second == 6
+    # The five new customers only: what the look-back read again was unchanged and left as it was.
+    assert landed_second == 5
     counts = table_counts(path)
     assert {t: counts[t] for t in RAW_TABLES if t.startswith("stripe")} == dict.fromkeys(
         [
@@ -209,3 +215,26 @@ def test_a_subset_of_raw_tables_can_be_materialised_alone(tmp_path):
     assert set(metadata_of(result)) == {"stripe_customers"}
     counts = table_counts(path)
     assert counts["stripe_customers"] > 0 and counts["intercom_events"] == 0
+
+
+def test_an_endpoint_that_keeps_failing_is_named_in_one_line_on_the_terminal(tmp_path):
+    path = tmp_path / "w.duckdb"
+    with FakeApis("sk_test", "tok_test") as apis:
+        load_world(apis, range(1, 4))
+        # Asked to wait beyond the retry budget: the client gives up at once instead of sleeping.
+        apis.fail("/v1/invoices", 503, {"Retry-After": "3600"}, times=10)
+        result = materialise(
+            path,
+            raise_on_error=False,
+            kind="api",
+            stripe_api_base=apis.stripe_base,
+            stripe_api_key="sk_test",
+            intercom_api_base=apis.intercom_base,
+            intercom_api_token="tok_test",
+        )
+    assert not result.success
+    shown = user_error(result.get_step_failure_events()[0].event_specific_data.error)
+    assert shown.startswith("SourceError: Stripe GET /stripe/v1/invoices kept failing after 1 attempts")
+    assert "STRIPE_API_BASE" in shown and "run again later" in shown
+    assert "\n" not in shown and "_Retryable" not in shown and "sk_test" not in shown
+    assert table_counts(path) == dict.fromkeys(RAW_TABLES, 0)  # nothing landed, not even customers

@@ -53,6 +53,9 @@ class RawTable:
     columns: tuple[Column, ...]
     # The column that says which account a row belongs to, checked against billing customers.
     account_column: str | None = "account_id"
+    # Rows that are parts of another object (a subscription's items): its id. They are landed by that
+    # id, so a re-read object replaces all of its parts and a part it no longer has disappears.
+    parent_key: str | None = None
     day_partition: DayPartition | None = None
 
     @property
@@ -111,7 +114,8 @@ STRIPE_CUSTOMERS = RawTable(
         _col("email", STR, "Billing e-mail."),
         _col("currency", STR, "Default currency (ISO 4217, lower case)."),
         _col("delinquent", BOOL, "Stripe's flag: the latest invoice failed or is past due."),
-        _col("created_at", TS, "When the customer was created (UTC).", required=True),
+        _col("deleted", BOOL, "Stripe's `deleted: true`: the customer was deleted; its subscriptions ended."),
+        _col("created_at", TS, "When the customer was created (UTC); unknown for a deleted customer's stub."),
         _col("metadata", STR, "The customer's metadata as JSON text."),
     ),
 )
@@ -155,7 +159,15 @@ STRIPE_SUBSCRIPTION_ITEMS = RawTable(
         _col("price_id", STR, "Stripe price id (`price_...`).", required=True),
         _col("product_id", STR, "Stripe product id (`prod_...`)."),
         _col("plan_name", STR, "Price nickname or product name, e.g. `growth`."),
-        _col("unit_amount", INT, "Price per unit per interval, in minor units.", required=True),
+        _col("unit_amount", INT, "Price per unit per interval, in minor units (null for tiered prices)."),
+        _col(
+            "amount_per_interval",
+            INT,
+            "What the item bills per interval at its quantity, minor units: unit amount x quantity, or "
+            "the price's tiers applied to it; null when only invoices can say (metered usage, unknown "
+            "tiers).",
+        ),
+        _col("usage_type", STR, "licensed (billed by quantity) or metered (billed on reported usage)."),
         _col("currency", STR, "Currency of the price (ISO 4217, lower case).", required=True),
         _col("interval", STR, "Billing interval: day, week, month or year.", required=True),
         _col("interval_count", INT, "Number of intervals between bills (e.g. 3 months).", required=True),
@@ -163,6 +175,7 @@ STRIPE_SUBSCRIPTION_ITEMS = RawTable(
         _col("created_at", TS, "When the item was added (UTC)."),
     ),
     account_column=None,
+    parent_key="subscription_id",
 )
 
 STRIPE_INVOICES = RawTable(
@@ -207,7 +220,19 @@ STRIPE_INVOICE_LINE_ITEMS = RawTable(
         _col("interval", STR, "Billing interval of the price: day, week, month or year."),
         _col("interval_count", INT, "Intervals between bills."),
         _col("quantity", INT, "Quantity billed."),
-        _col("amount", INT, "Line amount, minor units (negative for credits).", required=True),
+        _col(
+            "amount",
+            INT,
+            "Line amount, minor units (negative for credits), before discounts; includes tax only where "
+            "the price is tax-inclusive.",
+            required=True,
+        ),
+        _col("discount_amount", INT, "Discounts on the line (sum of `discount_amounts`), minor units."),
+        _col(
+            "inclusive_tax_amount",
+            INT,
+            "Tax included in `amount` by tax-inclusive prices (`taxes` / `tax_amounts`), minor units.",
+        ),
         _col("currency", STR, "Currency (ISO 4217, lower case).", required=True),
         _col("period_start", TS, "Start of the period the line covers (UTC).", required=True),
         _col("period_end", TS, "End of the period the line covers (UTC).", required=True),
@@ -215,6 +240,7 @@ STRIPE_INVOICE_LINE_ITEMS = RawTable(
         _col("description", STR, "Line description."),
     ),
     account_column=None,
+    parent_key="invoice_id",
 )
 
 INTERCOM_COMPANIES = RawTable(

@@ -76,7 +76,15 @@ class World:
         )
 
     def item(
-        self, sub: str, plan: str, unit: int, quantity: int, interval="month", count=1, currency="usd"
+        self,
+        sub: str,
+        plan: str,
+        unit: int | None,
+        quantity: int,
+        interval="month",
+        count=1,
+        currency="usd",
+        **kw,
     ) -> None:
         self.rows["stripe_subscription_items"].append(
             {
@@ -89,6 +97,7 @@ class World:
                 "interval": interval,
                 "interval_count": count,
                 "quantity": quantity,
+                **kw,
             }
         )
 
@@ -119,17 +128,18 @@ class World:
                 "invoice_id": inv,
                 "subscription_id": sub,
                 "subscription_item_id": f"si_{sub}",
-                "price_id": f"price_{plan}_{interval}_{count}",
+                "price_id": kw.pop("price_id", f"price_{plan}_{interval}_{count}"),
                 "plan_name": plan,
                 "unit_amount": unit,
                 "interval": interval,
                 "interval_count": count,
                 "quantity": quantity,
-                "amount": kw.pop("amount", unit * quantity),
+                "amount": kw.pop("amount", (unit or 0) * quantity),
                 "currency": kw.pop("currency", "usd"),
                 "period_start": start,
                 "period_end": end,
                 "proration": kw.pop("proration", False),
+                **kw,
             }
         )
 
@@ -264,7 +274,98 @@ def build_world() -> dict[str, list[dict]]:
     w.subscription("s_eur", "acct_eur", month(1, 1), month(7, 1))
     w.item("s_eur", "growth", 10000, 1, currency="eur")
     w.billed("acct_eur", "s_eur", "growth", 10000, 1, month(1, 1), month(2, 1), currency="eur")
+    billing_as_it_is(w)
     return w.rows
+
+
+# Accounts of Stripe billing as it is (discounts, taxes, tiers, usage, API versions from 2025-03-31,
+# deleted customers); their names start with "shape_" and the totals tests leave them out.
+SHAPES = "account_id not like 'shape%'"
+
+
+def billing_as_it_is(w: World) -> None:
+    # shape_net: $100/month list, a $25 discount and $15 of tax included in the price: it earns
+    # 100 - 25 - 15 = $60.00 (net of discounts, without tax). Invoiced Jan; the current item carries
+    # the discount on (its list $100 x the last line's 60 %) to its period end on 1 Mar.
+    w.customer("shape_net")
+    w.subscription("s_net", "shape_net", month(1, 1), month(3, 1))
+    w.item("s_net", "growth", 10000, 1)
+    w.invoice("in_net", "shape_net", "s_net", month(1, 1), 8500)
+    w.line(
+        "in_net",
+        "s_net",
+        "growth",
+        10000,
+        1,
+        month(1, 1),
+        month(2, 1),
+        discount_amount=2500,
+        inclusive_tax_amount=1500,
+    )
+
+    # shape_tiered: a graduated price for 12 seats: $166.00 per month (10 x $10 + $50 + 2 x $8). The Jan
+    # line has no unit price (its amount says it); the current item's tiers say it after.
+    w.customer("shape_tiered")
+    w.subscription("s_tier", "shape_tiered", month(1, 1), month(3, 1))
+    w.item("s_tier", "tiered", None, 12, amount_per_interval=16600)
+    w.invoice("in_tier", "shape_tiered", "s_tier", month(1, 1), 16600)
+    w.line("in_tier", "s_tier", "tiered", None, 12, month(1, 1), month(2, 1), amount=16600)
+
+    # shape_metered: usage at 2 cents a call, billed in arrears: Jan's usage invoice says 2,160 calls,
+    # $43.20; with no price per interval, the item carries on at what it last billed.
+    w.customer("shape_metered")
+    w.subscription("s_meter", "shape_metered", month(1, 1), month(3, 1))
+    w.item("s_meter", "calls", 2, 1, usage_type="metered")
+    w.invoice("in_meter", "shape_metered", "s_meter", month(1, 1), 4320)
+    w.line("in_meter", "s_meter", "calls", 2, 2160, month(1, 1), month(2, 1))
+
+    # shape_basil: lines as API versions from 2025-03-31 give them without a price catalogue: no
+    # interval on the lines, and the 10 Feb upgrade's proration charge without its subscription item.
+    # The item shows the enterprise price's interval; growth's is on no item: its Jan line is the
+    # oldest sight of it, so it takes the item's interval. 5 x $35 = $175.00, then 5 x $60 = $300.00.
+    w.customer("shape_basil")
+    w.subscription("s_basil", "shape_basil", month(1, 1), month(3, 1))
+    w.item("s_basil", "enterprise", 6000, 5)
+    w.invoice("in_basil_jan", "shape_basil", "s_basil", month(1, 1), 17500)
+    w.line("in_basil_jan", "s_basil", "growth", 3500, 5, month(1, 1), month(2, 1), interval=None)
+    w.invoice("in_basil_feb", "shape_basil", "s_basil", month(2, 1), 17500)
+    w.line("in_basil_feb", "s_basil", "growth", 3500, 5, month(2, 1), month(3, 1), interval=None)
+    w.line(
+        "in_basil_feb",
+        "s_basil",
+        "enterprise",
+        6000,
+        5,
+        month(2, 10),
+        month(3, 1),
+        interval=None,
+        price_id="price_enterprise_month_1",
+        subscription_item_id=None,
+        proration=True,
+        amount=10179,
+    )
+    # A one-off set-up fee on the same invoice: no interval anywhere, never MRR.
+    w.line(
+        "in_basil_feb",
+        "s_basil",
+        "setup",
+        50000,
+        1,
+        month(2, 1),
+        month(2, 1),
+        interval=None,
+        price_id="price_setup",
+        subscription_item_id=None,
+    )
+
+    # shape_deleted: a customer deleted in Stripe whose subscription was last landed active, invoiced
+    # through 1 Mar: it ended when its last invoiced period did.
+    w.customer("shape_deleted")
+    w.rows["stripe_customers"][-1]["deleted"] = True
+    w.subscription("s_del", "shape_deleted", month(1, 1), month(4, 1))
+    w.item("s_del", "growth", 5000, 1)
+    w.billed("shape_deleted", "s_del", "growth", 5000, 1, month(1, 1), month(2, 1))
+    w.billed("shape_deleted", "s_del", "growth", 5000, 1, month(2, 1), month(3, 1))
 
 
 @pytest.fixture(scope="module")
@@ -452,12 +553,15 @@ def test_movements_add_up_to_the_change_in_total_mrr(warehouse):
         query(
             warehouse,
             "select month(date), sum(mrr) from marts.mrr_daily "
-            "where day(date + interval 1 day) = 1 or date = '2026-06-30' group by 1",
+            f"where (day(date + interval 1 day) = 1 or date = '2026-06-30') and {SHAPES} group by 1",
         )
     )
     assert daily == expected_totals
     changes = dict(
-        query(warehouse, "select month(month), sum(mrr_change) from marts.mrr_movements group by 1")
+        query(
+            warehouse,
+            f"select month(month), sum(mrr_change) from marts.mrr_movements where {SHAPES} group by 1",
+        )
     )
     previous = {1: D("120"), **{m: expected_totals[m - 1] for m in range(2, 7)}}
     assert changes == {m: expected_totals[m] - previous[m] for m in range(1, 7)}
@@ -470,3 +574,40 @@ def test_a_window_run_rebuilds_only_its_days_from_history_outside_it(warehouse):
     # Same rows, no duplicates; 31 May still sees 2 Mar (outside the window) for its 90-day look-back.
     assert after == before
     assert day(warehouse, "acct_upgrade", date(2026, 5, 31))["mrr_90d_ago"] == D("600.00")
+
+
+def test_mrr_is_net_of_discounts_and_without_tax(warehouse):
+    assert mrr(warehouse, "shape_net", date(2026, 1, 15)) == D("60.00")
+    # After the last invoice, the current item at its list price keeps the discount: 100 x 60 %.
+    assert mrr(warehouse, "shape_net", date(2026, 2, 15)) == D("60.00")
+
+
+def test_tiered_and_metered_items_are_priced_not_dropped(warehouse):
+    assert mrr(warehouse, "shape_tiered", date(2026, 1, 15)) == D("166.00")
+    assert mrr(warehouse, "shape_tiered", date(2026, 2, 15)) == D("166.00")
+    assert mrr(warehouse, "shape_metered", date(2026, 1, 15)) == D("43.20")
+    assert mrr(warehouse, "shape_metered", date(2026, 2, 15)) == D("43.20")
+
+
+def test_lines_without_their_interval_take_their_prices_and_one_offs_never_count(warehouse):
+    assert mrr(warehouse, "shape_basil", date(2026, 1, 15)) == D("175.00")
+    assert mrr(warehouse, "shape_basil", date(2026, 2, 9)) == D("175.00")
+    # The proration charge matched to the item by its price: an upgrade, not a second item.
+    feb10 = day(warehouse, "shape_basil", date(2026, 2, 10))
+    assert (feb10["mrr"], feb10["licensed_seats"], feb10["plan_name"]) == (D("300.00"), 5, "enterprise")
+    resolved = query(
+        warehouse,
+        "select line_item_id, subscription_item_id, billing_interval "
+        "from intermediate.int_invoice_line_items "
+        "where invoice_id = 'in_basil_feb' order by period_start, amount_minor",
+    )
+    assert [(si, interval) for _, si, interval in resolved] == [
+        ("si_s_basil", "month"),  # the regular line (growth: interval from its item)
+        (None, None),  # the set-up fee: no item carries its price, no interval anywhere
+        ("si_s_basil", "month"),  # the proration charge, matched by price
+    ]
+
+
+def test_a_deleted_customers_subscription_ends_with_its_last_invoiced_period(warehouse):
+    assert mrr(warehouse, "shape_deleted", date(2026, 2, 28)) == D("50.00")
+    assert mrr(warehouse, "shape_deleted", date(2026, 3, 1)) == D("0.00")

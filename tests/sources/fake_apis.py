@@ -5,10 +5,12 @@ httpx exactly as in production. It honours what the source relies on:
 
 - Stripe (under ``/stripe``): ``GET /v1/<resource>/<id>``; lists with
   ``limit``, ``starting_after``, ``has_more``, ``created[gte|gt|lte|lt]``,
-  ``status`` (canceled left out unless ``all``), ``type`` with ``*`` for
-  ``/v1/events``; subscriptions and invoices embed only the first
-  ``nested_limit`` items or lines, the rest being listed at
+  ``status`` (canceled left out unless ``all``), ``type`` with ``*`` or
+  ``types[]`` for ``/v1/events``; ``/v1/prices`` (with its tiers, as
+  ``expand[]=data.tiers`` gives them); subscriptions and invoices embed only
+  the first ``nested_limit`` items or lines, the rest being listed at
   ``/v1/subscription_items?subscription=`` and ``/v1/invoices/<id>/lines``.
+  Objects are served as stored, so a test chooses their API version's shape.
 - Intercom (under ``/intercom``): ``per_page`` and opaque ``starting_after``
   cursors in ``pages.next``; ``POST /conversations/search`` and
   ``/tickets/search`` on ``updated_at >``; ``GET /events`` per contact, newest
@@ -16,8 +18,10 @@ httpx exactly as in production. It honours what the source relies on:
   ``created_since``.
 
 Every request is logged (method, path, query, JSON body, headers), and faults
-can be queued for the next requests to a path: a status with headers, or a
-delay longer than the client's timeout.
+can be queued for the next requests to a path: a status with headers, a delay
+(shorter or longer than the client's timeout), a connection dropped without
+an answer, or a page that repeats the last object of the page before (a list
+that shifted under a concurrent write).
 """
 
 from __future__ import annotations
@@ -38,9 +42,10 @@ class Request:
     service: str  # stripe or intercom
     method: str
     path: str  # without the /stripe or /intercom prefix
-    query: dict[str, str]
+    query: dict[str, str]  # the last value of each parameter
     body: Any
     headers: dict[str, str]
+    lists: dict[str, list[str]] = field(default_factory=dict)  # every value of each parameter
 
 
 @dataclass
@@ -50,6 +55,8 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (a timeout when longer than the client's)
     times: int = 1
+    drop: bool = False  # close the connection without answering
+    repeat: bool = False  # the next page starts one object early, repeating the previous page's last
 
 
 class _Stop(Exception):
@@ -79,7 +86,12 @@ class FakeApis:
         self.stripe_key = stripe_key
         self.intercom_token = intercom_token
         self.nested_limit = nested_limit
-        self.stripe: dict[str, list[dict[str, Any]]] = {"customers": [], "subscriptions": [], "invoices": []}
+        self.stripe: dict[str, list[dict[str, Any]]] = {
+            "customers": [],
+            "subscriptions": [],
+            "invoices": [],
+            "prices": [],
+        }
         self.stripe_events: list[dict[str, Any]] = []
         self.intercom: dict[str, list[dict[str, Any]]] = {
             "companies": [],
@@ -127,10 +139,17 @@ class FakeApis:
         *,
         times: int = 1,
         delay: float = 0.0,
+        drop: bool = False,
     ) -> None:
         """Answer the next ``times`` requests whose path starts with ``path`` with this fault."""
         with self._lock:
-            self.faults.append(Fault(path, status, headers or {}, delay, times))
+            self.faults.append(Fault(path, status, headers or {}, delay, times, drop=drop))
+
+    def repeat_boundary(self, path: str, times: int = 1) -> None:
+        """The next ``times`` follow-up pages of ``path`` start one object early, as a list does when an
+        object is inserted before the cursor between two requests."""
+        with self._lock:
+            self.faults.append(Fault(path, status=0, times=times, repeat=True))
 
     def logged(self, path: str = "/", method: str | None = None, service: str | None = None) -> list[Request]:
         """Requests (faulted ones included) whose path starts with ``path``."""
@@ -168,25 +187,45 @@ class FakeApis:
 
     def _serve(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         parts = urlsplit(handler.path)
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        lists = parse_qs(parts.query)
+        query = {k: v[-1] for k, v in lists.items()}
         length = int(handler.headers.get("Content-Length") or 0)
         body = json.loads(handler.rfile.read(length)) if length else None
         service, _, path = parts.path.lstrip("/").partition("/")
         path = "/" + path
+        follow_up = (
+            "starting_after" in query
+            or "page_token" in query
+            or (isinstance(body, dict) and (body.get("pagination") or {}).get("starting_after"))
+        )
         with self._lock:
-            self.requests.append(Request(service, method, path, query, body, dict(handler.headers.items())))
-            fault = next((f for f in self.faults if path.startswith(f.path) and f.times > 0), None)
+            self.requests.append(
+                Request(service, method, path, query, body, dict(handler.headers.items()), lists)
+            )
+            fault = next(
+                (
+                    f
+                    for f in self.faults
+                    if path.startswith(f.path) and f.times > 0 and (follow_up or not f.repeat)
+                ),
+                None,
+            )
             if fault:
                 fault.times -= 1
+        repeat = bool(fault and fault.repeat)
+        if fault and fault.drop:
+            handler.close_connection = True
+            handler.connection.close()
+            return
         try:
             if fault and fault.delay:
                 time.sleep(fault.delay)
             if fault and fault.status:
                 raise _Stop(fault.status, {"error": {"message": "injected fault"}}, fault.headers)
             if service == "stripe":
-                status, answer = 200, self._stripe(handler, method, path, query)
+                status, answer = 200, self._stripe(handler, method, path, query, lists, repeat)
             elif service == "intercom":
-                status, answer = 200, self._intercom(handler, method, path, query, body)
+                status, answer = 200, self._intercom(handler, method, path, query, body, repeat)
             else:
                 raise _Stop(404, {"error": "unknown service"})
             headers: dict[str, str] = {}
@@ -211,13 +250,27 @@ class FakeApis:
 
     # Stripe
 
-    def _stripe(self, handler: BaseHTTPRequestHandler, method: str, path: str, query: dict[str, str]) -> Any:
+    def _stripe(
+        self,
+        handler: BaseHTTPRequestHandler,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        lists: dict[str, list[str]],
+        repeat: bool,
+    ) -> Any:
         self._check_bearer(handler, self.stripe_key, {"error": {"type": "invalid_request_error"}})
         if method != "GET":
             raise _Stop(405, {"error": {"message": "read only"}})
         if path == "/v1/events":
-            events = [e for e in self.stripe_events if fnmatch.fnmatchcase(e["type"], query.get("type", "*"))]
-            return self._stripe_list(path, events, query)
+            if "type" in query and "types[]" in lists:
+                raise _Stop(400, {"error": {"message": "type and types are mutually exclusive"}})
+            if "types[]" in lists:
+                events = [e for e in self.stripe_events if e["type"] in lists["types[]"]]
+            else:
+                pattern = query.get("type", "*")
+                events = [e for e in self.stripe_events if fnmatch.fnmatchcase(e["type"], pattern)]
+            return self._stripe_list(path, events, query, repeat=repeat)
         if path == "/v1/subscription_items":
             sub = self._find(self.stripe["subscriptions"], query.get("subscription"))
             return self._stripe_list(path, sub["items"]["data"], query, ordered=False)
@@ -236,7 +289,9 @@ class FakeApis:
                 objects = [o for o in objects if o["status"] != "canceled"]
             elif status != "all":
                 objects = [o for o in objects if o["status"] == status]
-        page = self._stripe_list(path, objects, query)
+        if resource == "prices" and "data.tiers" not in lists.get("expand[]", []):
+            objects = [{k: v for k, v in o.items() if k != "tiers"} for o in objects]  # tiers only on request
+        page = self._stripe_list(path, objects, query, repeat=repeat)
         page["data"] = [self._embed(o) for o in page["data"]]
         return page
 
@@ -262,7 +317,11 @@ class FakeApis:
 
     @staticmethod
     def _stripe_list(
-        path: str, objects: list[dict[str, Any]], query: dict[str, str], ordered: bool = True
+        path: str,
+        objects: list[dict[str, Any]],
+        query: dict[str, str],
+        ordered: bool = True,
+        repeat: bool = False,
     ) -> dict[str, Any]:
         if "starting_after" in query and "ending_before" in query:
             raise _Stop(
@@ -287,14 +346,20 @@ class FakeApis:
             ids = [o["id"] for o in objects]
             if query["starting_after"] not in ids:
                 raise _Stop(400, {"error": {"message": f"No such object: {query['starting_after']}"}})
-            start = ids.index(query["starting_after"]) + 1
+            start = ids.index(query["starting_after"]) + 1 - repeat
         data = objects[start : start + limit]
         return {"object": "list", "url": path, "has_more": start + limit < len(objects), "data": data}
 
     # Intercom
 
     def _intercom(
-        self, handler: BaseHTTPRequestHandler, method: str, path: str, query: dict[str, str], body: Any
+        self,
+        handler: BaseHTTPRequestHandler,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        body: Any,
+        repeat: bool = False,
     ) -> Any:
         self._check_bearer(
             handler, self.intercom_token, {"type": "error.list", "errors": [{"code": "unauthorized"}]}
@@ -302,9 +367,9 @@ class FakeApis:
         if handler.headers.get("Intercom-Version") is None:
             raise _Stop(400, {"type": "error.list", "errors": [{"code": "intercom_version_missing"}]})
         if method == "POST" and path in ("/conversations/search", "/tickets/search"):
-            return self._search(path.split("/")[1], body or {})
+            return self._search(path.split("/")[1], body or {}, repeat)
         if method == "GET" and path in ("/companies", "/contacts"):
-            return self._cursor_list(self.intercom[path[1:]], query, "data", "list")
+            return self._cursor_list(self.intercom[path[1:]], query, "data", "list", repeat=repeat)
         if method == "GET" and path == "/surveys/responses":
             since = int(query.get("created_since", 0))
             responses = [r for r in self.intercom["surveys"] if r["created_at"] >= since]
@@ -321,9 +386,10 @@ class FakeApis:
         type_: str,
         per_page: int | None = None,
         cursor: str | None = None,
+        repeat: bool = False,
     ) -> dict[str, Any]:
         per_page = per_page or int(query.get("per_page", 50))
-        start = _offset(cursor if cursor is not None else query.get("starting_after"))
+        start = _offset(cursor if cursor is not None else query.get("starting_after")) - repeat
         data = objects[start : start + per_page]
         pages: dict[str, Any] = {
             "type": "pages",
@@ -335,7 +401,7 @@ class FakeApis:
             pages["next"] = {"page": pages["page"] + 1, "starting_after": _cursor(start + per_page)}
         return {"type": type_, key: data, "total_count": len(objects), "pages": pages}
 
-    def _search(self, resource: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _search(self, resource: str, body: dict[str, Any], repeat: bool = False) -> dict[str, Any]:
         q = body.get("query") or {}
         if q.get("field") != "updated_at" or q.get("operator") != ">":
             raise _Stop(400, {"type": "error.list", "errors": [{"code": "query_invalid"}]})
@@ -349,6 +415,7 @@ class FakeApis:
             f"{resource[:-1]}.list",
             int(pagination.get("per_page", 20)),
             pagination.get("starting_after"),
+            repeat,
         )
 
     def _events(self, query: dict[str, str]) -> dict[str, Any]:

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import copy
-from collections import Counter
+from datetime import datetime
 
+import duckdb
 import pyarrow as pa
 import pytest
 from fake_apis import FakeApis
 
+from dagster_project.defs.ingestion.landing import land
 from dagster_project.sources.api import ApiSource, RetryPolicy
+from dagster_project.sources.api.versions import INTERCOM_API_VERSION, STRIPE_API_VERSION
 from dagster_project.sources.extract import SourceError
 from dagster_project.sources.raw_tables import RAW_TABLES
+from dagster_project.warehouse.engines.duckdb_engine import DuckDBSession
 
 BASE = 1_717_200_000  # 2024-06-01 00:00 UTC
 NOW = BASE + 10 * 86_400
 KEY, TOKEN = "sk_test_fake", "tok_fake"
+LOADED_AT = datetime(2024, 6, 11)
 
 
 def price(pid="price_growth", amount=5000):
@@ -26,7 +31,8 @@ def price(pid="price_growth", amount=5000):
         "nickname": "growth",
         "unit_amount": amount,
         "currency": "usd",
-        "recurring": {"interval": "month", "interval_count": 1},
+        "recurring": {"interval": "month", "interval_count": 1, "usage_type": "licensed"},
+        "billing_scheme": "per_unit",
     }
 
 
@@ -42,8 +48,16 @@ def customer(i, created):
 
 
 def subscription(i, created, n_items=1, status="active", customer_id=None):
+    # As Stripe answers from API version 2025-03-31: the billing period on each item.
     items = [
-        {"id": f"si_{i}_{k}", "object": "subscription_item", "quantity": k + 1, "price": price()}
+        {
+            "id": f"si_{i}_{k}",
+            "object": "subscription_item",
+            "quantity": k + 1,
+            "price": price(),
+            "current_period_start": created,
+            "current_period_end": created + 30 * 86_400,
+        }
         for k in range(n_items)
     ]
     return {
@@ -56,27 +70,42 @@ def subscription(i, created, n_items=1, status="active", customer_id=None):
     }
 
 
+def line(line_id, subscription_id, start, proration=False, amount=1000):
+    # A line as Stripe answers from 2025-03-31: parent.subscription_item_details, the price by id.
+    return {
+        "id": line_id,
+        "object": "line_item",
+        "amount": amount,
+        "currency": "usd",
+        "period": {"start": start, "end": start + 86_400 * 30},
+        "quantity": 1,
+        "parent": {
+            "type": "subscription_item_details",
+            "subscription_item_details": {
+                "subscription": subscription_id,
+                "subscription_item": f"si_{subscription_id[4:]}_0",
+                "proration": proration,
+                "invoice_item": None,
+            },
+        },
+        "pricing": {
+            "type": "price_details",
+            "price_details": {"price": "price_growth", "product": "prod_app"},
+            "unit_amount_decimal": "1000",
+        },
+        "discount_amounts": [],
+        "taxes": [],
+    }
+
+
 def invoice(i, created, n_lines=1, status="paid", subscription_id="sub_1"):
-    lines = [
-        {
-            "id": f"il_{i}_{k}",
-            "object": "line_item",
-            "amount": 1000,
-            "currency": "usd",
-            "period": {"start": created, "end": created + 86_400 * 30},
-            "proration": k > 0,
-            "price": price(),
-            "quantity": 1,
-            "subscription": subscription_id,
-        }
-        for k in range(n_lines)
-    ]
+    lines = [line(f"il_{i}_{k}", subscription_id, created, proration=k > 0) for k in range(n_lines)]
     paid = status == "paid"
     return {
         "id": f"in_{i}",
         "object": "invoice",
         "customer": "cus_1",
-        "subscription": subscription_id,
+        "parent": {"type": "subscription_details", "subscription_details": {"subscription": subscription_id}},
         "status": status,
         "currency": "usd",
         "amount_due": 1000 * n_lines,
@@ -132,7 +161,24 @@ def survey(i, created):
     return {"id": f"resp_{i}", "type": "nps", "score": 8, "contact_id": "ct_1", "created_at": created}
 
 
+# What load() serves: rows per raw table.
+LOADED_COUNTS = {
+    "stripe_customers": 7,
+    "stripe_subscriptions": 5,
+    "stripe_subscription_items": 8,
+    "stripe_invoices": 6,
+    "stripe_invoice_line_items": 8,
+    "intercom_companies": 4,
+    "intercom_contacts": 5,
+    "intercom_events": 6,
+    "intercom_conversations": 3,
+    "intercom_tickets": 3,
+    "intercom_survey_responses": 3,
+}
+
+
 def load(apis: FakeApis) -> None:
+    apis.stripe["prices"] = [price()]
     apis.stripe["customers"] = [customer(i, BASE + i * 3600) for i in range(1, 8)]
     apis.stripe["subscriptions"] = [
         subscription(1, BASE + 3660),
@@ -183,7 +229,9 @@ def waits():
     return []
 
 
-def make_source(apis: FakeApis, waits: list[float], key: str = KEY, token: str = TOKEN, **retry) -> ApiSource:
+def make_source(
+    apis: FakeApis, waits: list[float], key: str = KEY, token: str = TOKEN, lookback_days: float = 0, **retry
+) -> ApiSource:
     policy = RetryPolicy(
         **{
             "max_attempts": 4,
@@ -203,6 +251,7 @@ def make_source(apis: FakeApis, waits: list[float], key: str = KEY, token: str =
         apis.intercom_base,
         token,
         retry=policy,
+        lookback_days=lookback_days,
         stripe_page_size=3,
         intercom_page_size=2,
         batch_size=4,
@@ -231,22 +280,22 @@ def ids(result, table):
 def test_first_pull_pages_through_every_list(apis, waits):
     result = pull(make_source(apis, waits))
     counts = {t: r[0].num_rows for t, r in result.items()}
-    assert counts == {
-        "stripe_customers": 7,
-        "stripe_subscriptions": 5,
-        "stripe_subscription_items": 8,
-        "stripe_invoices": 6,
-        "stripe_invoice_line_items": 8,
-        "intercom_companies": 4,
-        "intercom_contacts": 5,
-        "intercom_events": 6,
-        "intercom_conversations": 3,
-        "intercom_tickets": 3,
-        "intercom_survey_responses": 3,
-    }
+    assert counts == LOADED_COUNTS
     assert all(r[3].mode == "replace" and not r[1] and r[2] == r[0].num_rows for r in result.values())
-    unique = {t for t, r in result.items() if r[3].ids_unique}
-    assert unique == set(RAW_TABLES) - {"stripe_subscription_items", "stripe_invoice_line_items"}
+    # An API pull may meet an object twice (pages shifting under writes): the landing keeps the newest.
+    assert not any(r[3].ids_unique for r in result.values())
+    # One pinned version per service, on every request.
+    assert {r.headers["Stripe-Version"] for r in apis.logged(service="stripe")} == {STRIPE_API_VERSION}
+    # The price catalogue, with the tiers Stripe embeds nowhere else, read once for both passes.
+    (prices,) = apis.logged("/v1/prices")
+    assert prices.lists["expand[]"] == ["data.tiers", "data.product"]
+    lines = {r["line_item_id"]: r for r in result["stripe_invoice_line_items"][0].to_pylist()}
+    assert (lines["il_1_0"]["interval"], lines["il_1_0"]["plan_name"], lines["il_1_0"]["unit_amount"]) == (
+        "month",
+        "growth",
+        1000,
+    )
+    assert (lines["il_1_1"]["proration"], lines["il_1_1"]["subscription_item_id"]) == (True, "si_1_0")
     # Stripe: limit, then starting_after = the last id of the previous page, while has_more.
     pages = [r.query for r in apis.logged("/v1/customers", "GET") if "created[gte]" not in r.query]
     assert [p.get("starting_after") for p in pages] == [None, "cus_5", "cus_2"]
@@ -261,7 +310,7 @@ def test_first_pull_pages_through_every_list(apis, waits):
     # Intercom: per_page and the opaque pages.next.starting_after; events follow pages.next URLs.
     contact_pages = apis.logged("/contacts")
     assert len(contact_pages) == 3 and "starting_after" not in contact_pages[0].query
-    assert all(r.headers["Intercom-Version"] == "2.11" for r in apis.logged(service="intercom"))
+    assert {r.headers["Intercom-Version"] for r in apis.logged(service="intercom")} == {INTERCOM_API_VERSION}
     assert all(r.headers["Authorization"] == f"Bearer {TOKEN}" for r in apis.logged(service="intercom"))
     assert all(r.headers["Authorization"] == f"Bearer {KEY}" for r in apis.logged(service="stripe"))
     assert len([r for r in apis.logged("/events") if r.query["intercom_user_id"] == "ct_1"]) == 3
@@ -397,18 +446,16 @@ def test_a_second_pull_with_the_cursors_fetches_only_what_is_new_or_changed(apis
 
     modes = {t: r[3].mode for t, r in second.items()}
     assert {t for t, m in modes.items() if m == "replace"} == {"intercom_companies", "intercom_contacts"}
-    merge_keys = {t: r[3].merge_key for t, r in second.items() if r[3].merge_key}
-    assert merge_keys == {
-        "stripe_subscription_items": "subscription_id",
-        "stripe_invoice_line_items": "invoice_id",
-    }
     # The server was asked for objects created since the cursor, and for events since then.
     for path, table in (("/v1/customers", "stripe_customers"), ("/v1/subscriptions", "stripe_subscriptions")):
         lists = [r for r in apis.logged(path) if r.path == path]
         assert lists and all(r.query["created[gte]"] == cursors[table] for r in lists)
-    events = {r.query["type"]: r.query["created[gte]"] for r in apis.logged("/v1/events")}
+    events = {
+        ",".join(r.lists.get("types[]", [r.query.get("type")])): r.query["created[gte]"]
+        for r in apis.logged("/v1/events")
+    }
     assert events == {
-        "customer.updated": cursors["stripe_customers"],
+        "customer.updated,customer.deleted": cursors["stripe_customers"],
         "customer.subscription.*": cursors["stripe_subscriptions"],
         "invoice.*": cursors["stripe_invoices"],
     }
@@ -445,30 +492,44 @@ def test_a_second_pull_with_the_cursors_fetches_only_what_is_new_or_changed(apis
     assert second["intercom_tickets"][3].cursor == str(NOW - 3)
 
 
-def test_re_pulling_never_duplicates_a_row(apis, waits):
+def land_pull(con, source: ApiSource, cursors: dict[str, str], batch: str):
+    """Pull every table and land it into the DuckDB ``con`` as the raw asset does."""
+    return land(DuckDBSession(con), source.extract(list(RAW_TABLES), cursors), "api", batch, LOADED_AT)
+
+
+def test_re_pulling_never_duplicates_a_row_and_counts_every_copy(apis, waits, tmp_path):
     source = make_source(apis, waits)
-    first = pull(source)
-    cursors = {t: r[3].cursor for t, r in first.items() if r[3].cursor is not None}
-    change_the_world(apis)
-    # The same object both listed and named by events, and a page that repeats an object.
-    apis.stripe_events.append(
-        {
-            "id": "evt_3",
-            "object": "event",
-            "type": "customer.subscription.created",
-            "created": NOW - 90,
-            "data": {"object": subscription(8, NOW - 90, customer_id="cus_8")},
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        first = land_pull(con, source, {}, "b1")
+        cursors = {t: r.cursor for t, r in first.items() if r.cursor is not None}
+        change_the_world(apis)
+        # The same object both listed and named by events, and a search page that repeats an object.
+        apis.stripe_events.append(
+            {
+                "id": "evt_3",
+                "object": "event",
+                "type": "customer.subscription.created",
+                "created": NOW - 90,
+                "data": {"object": subscription(8, NOW - 90, customer_id="cus_8")},
+            }
+        )
+        apis.intercom["tickets"].append(copy.deepcopy(apis.intercom["tickets"][-1]))
+        runs = [land_pull(con, source, cursors, "b2"), land_pull(con, source, cursors, "b3")]
+        for table in RAW_TABLES:
+            key = RAW_TABLES[table].primary_key
+            assert con.execute(f"select count(*) - count(distinct {key}) from raw.{table}").fetchone() == (
+                0,
+            ), table
+        for reports in runs:
+            assert all(r.reconciles for r in reports.values())
+        # sub_8 was listed and in an event; the ticket twice in one search: one copy each superseded.
+        assert runs[0]["stripe_subscriptions"].superseded == 1
+        assert runs[0]["intercom_tickets"].superseded == 1
+        # The third run read the very same objects again: nothing to write.
+        assert {t: r.landed for t, r in runs[1].items() if r.landed} == {
+            "intercom_companies": 4,  # always pulled whole (replace)
+            "intercom_contacts": 5,
         }
-    )
-    apis.intercom["tickets"].append(copy.deepcopy(apis.intercom["tickets"][-1]))
-    runs = [pull(source, cursors=cursors), pull(source, cursors=cursors)]
-    for result in runs:
-        for table, (rows, _, _, _) in result.items():
-            keys = rows.column(RAW_TABLES[table].primary_key).to_pylist()
-            assert [k for k, n in Counter(keys).items() if n > 1] == [], table
-    for table in RAW_TABLES:
-        key = RAW_TABLES[table].primary_key
-        assert runs[0][table][0].sort_by(key).equals(runs[1][table][0].sort_by(key)), table
 
 
 def test_a_cursor_older_than_stripes_events_means_a_whole_pull(apis, waits):
@@ -529,3 +590,142 @@ def test_a_next_page_on_another_host_is_refused(apis, waits):
     apis._events = hijacked
     with pytest.raises(SourceError, match="attacker.invalid.*INTERCOM_API_BASE"):
         pull(make_source(apis, waits), ["intercom_events"])
+
+
+def preview_event(n_lines: int = 12) -> dict:
+    """invoice.upcoming: a preview invoice with no id, and more lines than Stripe embeds."""
+    upcoming = invoice(99, NOW - 30, n_lines=n_lines)
+    del upcoming["id"]
+    upcoming["lines"]["has_more"] = True
+    upcoming["lines"]["data"] = upcoming["lines"]["data"][:10]
+    return {
+        "id": "evt_up",
+        "object": "event",
+        "type": "invoice.upcoming",
+        "created": NOW - 30,
+        "data": {"object": upcoming},
+    }
+
+
+def test_a_preview_invoice_is_skipped_counted_and_never_fetched(apis, waits):
+    source = make_source(apis, waits)
+    first = pull(source, ["stripe_invoices", "stripe_invoice_line_items"])
+    cursors = {t: r[3].cursor for t, r in first.items()}
+    apis.stripe_events.append(preview_event())
+    apis.clear_log()
+    second = pull(source, ["stripe_invoices", "stripe_invoice_line_items"], cursors)
+    _, quarantined, read, extract = second["stripe_invoices"]
+    assert not quarantined and read == second["stripe_invoices"][0].num_rows + 1
+    assert not [r for r in apis.logged("/v1/invoices/") if r.path.endswith("/lines")]
+    # The cursor moves past the event, so the next run does not meet it again.
+    assert extract.cursor == str(NOW - 30)
+
+
+def test_a_late_event_lands_once_thanks_to_the_look_back(apis, waits, tmp_path):
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        first = land_pull(con, make_source(apis, waits, lookback_days=3), {}, "b1")
+        cursor = int(first["intercom_events"].cursor)
+        # Submitted after that run, dated a day before its newest event (the product batches its calls).
+        apis.contact_events["ct_1"].append(event("shared-report", cursor - 86_400, "ct_1"))
+        without = pull(
+            make_source(apis, waits, lookback_days=0), ["intercom_events"], {"intercom_events": str(cursor)}
+        )
+        assert "shared-report" not in without["intercom_events"][0].column("event_name").to_pylist()
+        cursors = {t: r.cursor for t, r in first.items() if r.cursor is not None}
+        second = land_pull(con, make_source(apis, waits, lookback_days=3), cursors, "b2")
+        third = land_pull(con, make_source(apis, waits, lookback_days=3), cursors, "b2")
+        events = second["intercom_events"]
+        # Six events re-read unchanged within the look-back, the late one written.
+        assert (events.landed, events.unchanged, events.reconciles) == (1, 6, True)
+        assert third["intercom_events"].landed == 0
+        assert con.execute(
+            "select count(*) from raw.intercom_events where event_name = 'shared-report'"
+        ).fetchall() == [(1,)]
+
+
+def test_a_day_of_syncing_against_flaky_current_apis(apis, waits, tmp_path):
+    """First run under 429s, 5xx, a dropped connection, a slow answer and shifted pages: every object
+    exactly once. Second run after changes, a late event and a preview: exactly those land. A third
+    run whose endpoint keeps failing: one error naming it, and the raw tables as they were."""
+    apis.fail("/v1/customers", 429, {"Retry-After": "1"})
+    apis.fail("/contacts", 429, {"X-RateLimit-Reset": str(int(NOW) + 2)})
+    apis.fail("/v1/invoices", 500)
+    apis.fail("/v1/subscriptions", drop=True)
+    apis.fail("/companies", 0, delay=0.1)  # slow, within the client's 0.3 s
+    apis.repeat_boundary("/v1/customers")
+    apis.repeat_boundary("/contacts")
+    apis.repeat_boundary("/tickets/search")
+    source = make_source(apis, waits, lookback_days=3)
+    expected = LOADED_COUNTS
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+
+        def counts() -> dict[str, tuple[int, int]]:
+            return {
+                t: con.execute(
+                    f"select count(*), count(distinct {RAW_TABLES[t].primary_key}) from raw.{t}"
+                ).fetchall()[0]
+                for t in RAW_TABLES
+            }
+
+        first = land_pull(con, source, {}, "b1")
+        assert counts() == {t: (n, n) for t, n in expected.items()}
+        assert all(report.reconciles for report in first.values())
+        # The repeated page boundaries were read twice and landed once.
+        assert {t: r.superseded for t, r in first.items() if r.superseded} == {
+            "stripe_customers": 1,
+            "intercom_contacts": 1,
+            "intercom_tickets": 1,
+        }
+        assert sorted(waits)[-2:] == [1.0, 2.0]  # Retry-After, then X-RateLimit-Reset, honoured
+
+        change_the_world(apis)
+        next(s for s in apis.stripe["invoices"] if s["id"] == "in_5").update(
+            status="paid", amount_paid=1000, attempt_count=2
+        )
+        apis.contact_events["ct_1"].append(
+            event("shared-report", BASE + 200, "ct_1")
+        )  # late, before the cursor
+        apis.stripe_events.append(preview_event())
+        cursors = {t: r.cursor for t, r in first.items() if r.cursor is not None}
+        second = land_pull(con, source, cursors, "b2")
+        assert {t: r.landed for t, r in second.items()} == {
+            "stripe_customers": 1,  # cus_8
+            "stripe_subscriptions": 2,  # sub_8 new, sub_1 canceled
+            "stripe_subscription_items": 1,  # sub_8's; sub_1's item is as it was
+            "stripe_invoices": 1,  # in_5 paid
+            "stripe_invoice_line_items": 0,
+            "intercom_companies": 4,  # pulled whole every run
+            "intercom_contacts": 5,
+            "intercom_events": 2,  # exported-data, and the late shared-report
+            "intercom_conversations": 2,  # cv_4 new, cv_1 updated
+            "intercom_tickets": 1,  # tk_4
+            "intercom_survey_responses": 1,  # resp_4
+        }
+        assert second["stripe_invoices"].skipped == {
+            "preview invoice (invoice.upcoming): not an invoice until Stripe finalises it": 1
+        }
+        assert all(report.reconciles for report in second.values())
+        grown = {
+            **expected,
+            "stripe_customers": 8,
+            "stripe_subscriptions": 6,
+            "stripe_subscription_items": 9,
+            "intercom_events": 8,
+            "intercom_conversations": 4,
+            "intercom_tickets": 4,
+            "intercom_survey_responses": 4,
+        }
+        assert counts() == {t: (n, n) for t, n in grown.items()}
+        assert con.execute("select status from raw.stripe_invoices where invoice_id = 'in_5'").fetchone() == (
+            "paid",
+        )
+
+        before = {t: con.execute(f"select * from raw.{t} order by all").fetchall() for t in RAW_TABLES}
+        apis.fail("/v1/invoices", 500, times=100)
+        with pytest.raises(SourceError) as failed:
+            land_pull(con, source, cursors, "b3")
+        assert str(failed.value).startswith("Stripe GET /stripe/v1/invoices kept failing after 4 attempts")
+        assert "\n" not in str(failed.value)
+        assert {
+            t: con.execute(f"select * from raw.{t} order by all").fetchall() for t in RAW_TABLES
+        } == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from datetime import datetime
@@ -277,3 +278,74 @@ def test_events_from_a_folder_of_jsonl_csv_and_parquet_parts(drop: Path):
 def test_unknown_tables_are_a_programming_error():
     with pytest.raises(ValueError, match="unknown raw tables"):
         next(FilesSource(DROP).extract(["stripe_charges"], {}))
+
+
+def basil_drop(drop: Path, prices: list[str] | None) -> None:
+    """Invoices as exported from API version 2025-03-31 on: lines name their price by id."""
+    invoice = {
+        "id": "in_basil",
+        "object": "invoice",
+        "customer": "cus_A1",
+        "parent": {"type": "subscription_details", "subscription_details": {"subscription": "sub_acme"}},
+        "status": "paid",
+        "currency": "usd",
+        "amount_due": 60000,
+        "amount_paid": 60000,
+        "created": 1711929600,
+        "lines": {
+            "data": [
+                {
+                    "id": "il_basil",
+                    "amount": 100000,
+                    "currency": "usd",
+                    "period": {"start": 1711929600, "end": 1714521600},
+                    "quantity": 10,
+                    "parent": {
+                        "type": "subscription_item_details",
+                        "subscription_item_details": {
+                            "subscription": "sub_acme",
+                            "subscription_item": "si_acme",
+                            "proration": False,
+                        },
+                    },
+                    "pricing": {
+                        "price_details": {"price": "price_scale_y", "product": "prod_app"},
+                        "unit_amount_decimal": "10000",
+                    },
+                    "discount_amounts": [{"amount": 40000, "discount": "di_1"}],
+                }
+            ],
+            "has_more": False,
+        },
+    }
+    preview = {**invoice, "id": None, "lines": {"data": [], "has_more": False}}
+    (drop / "stripe" / "invoices.jsonl").write_text(json.dumps(invoice) + "\n" + json.dumps(preview) + "\n")
+    if prices is not None:
+        (drop / "stripe" / "prices.jsonl").write_text("".join(line + "\n" for line in prices))
+
+
+def test_a_basil_drop_prices_its_lines_from_the_catalogue_and_skips_previews(drop: Path):
+    yearly = {
+        "id": "price_scale_y",
+        "currency": "usd",
+        "nickname": "Scale",
+        "recurring": {"interval": "year", "interval_count": 1},
+    }
+    basil_drop(drop, [json.dumps(yearly)])
+    result = load(drop, ["stripe_invoices", "stripe_invoice_line_items"])
+    rows, quarantined, read, _ = result["stripe_invoices"]
+    assert (rows.num_rows, quarantined, read) == (1, [], 2)  # the preview was read, and skipped
+    (line,) = result["stripe_invoice_line_items"][0].to_pylist()
+    assert {k: line[k] for k in ("subscription_id", "subscription_item_id", "price_id", "plan_name")} == {
+        "subscription_id": "sub_acme",
+        "subscription_item_id": "si_acme",
+        "price_id": "price_scale_y",
+        "plan_name": "Scale",
+    }
+    assert (line["interval"], line["unit_amount"], line["discount_amount"]) == ("year", 10000, 40000)
+
+
+def test_a_bad_price_catalogue_line_fails_naming_it(drop: Path):
+    basil_drop(drop, ['{"id": "price_ok", "currency": "usd"}', "not json"])
+    with pytest.raises(SourceError, match=r"stripe/prices.jsonl line 2 is not a Stripe price object"):
+        load(drop, ["stripe_invoices"])

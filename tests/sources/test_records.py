@@ -155,6 +155,8 @@ def test_subscription_gives_its_row_and_item_rows():
         "product_id": "prod_1",
         "plan_name": "growth",
         "unit_amount": 5000,
+        "amount_per_interval": 15000,
+        "usage_type": "licensed",
         "currency": "usd",
         "interval": "month",
         "interval_count": 1,
@@ -180,9 +182,9 @@ def test_subscription_account_from_an_expanded_customer_and_period_from_items():
 
 def test_subscription_reasons_name_the_nested_field():
     assert reason(parse_subscription, subscription(customer=None)) == "field 'customer' is required, got null"
-    bad_item = {"data": [{"id": "si_1", "quantity": "ten", "price": price(unit_amount=None)}]}
+    bad_item = {"data": [{"id": "si_1", "quantity": "ten", "price": price(recurring=None)}]}
     assert reason(parse_subscription, subscription(items=bad_item)) == (
-        "field 'items.data[0].price.unit_amount' is required, got null; "
+        "field 'items.data[0].price.recurring' is required, got null; "
         "items.data[0].quantity: expected an integer, got 'ten'"
     )
     assert reason(parse_subscription, subscription(status="gone")).startswith("status: unknown value 'gone'")
@@ -400,14 +402,36 @@ def test_batch_builder_counts_read_rows_and_quarantine():
     assert builder.flush() == {}
 
 
-def test_batch_builder_learns_lookups_and_skips_repeats_when_unique():
+def test_batch_builder_learns_lookups_and_numbers_each_sighting():
     directory = Directory()
-    builder = BatchBuilder(kinds.CUSTOMER, directory, unique=True)
-    for _ in range(2):
-        builder.add({"id": "cus_1", "created": T0, "metadata": {"account_id": "acct_1"}})
-    batch = builder.flush()["stripe_customers"]
-    assert (batch.rows.num_rows, batch.read) == (1, 1)
+    builder = BatchBuilder(kinds.SUBSCRIPTION, directory)
+    two_items = {"data": [{"id": "si_1", "price": price()}, {"id": "si_2", "price": price()}]}
+    builder.add(subscription(items=two_items))
+    builder.add(subscription(status="canceled"))  # the same subscription read again: both kept for landing
+    batches = builder.flush()
+    subs, items = batches["stripe_subscriptions"], batches["stripe_subscription_items"]
+    assert (subs.rows.num_rows, subs.read) == (2, 2)
+    assert subs.read_order.to_pylist() == [1, 2]
+    # A record's rows share its sighting number, so the landing can keep the newer copy whole.
+    assert items.read_order.to_pylist() == [1, 1, 2]
+    customers = BatchBuilder(kinds.CUSTOMER, directory, tables=())
+    customers.add({"id": "cus_1", "created": T0, "metadata": {"account_id": "acct_1"}})
     assert directory.account_of_customer("cus_1") == "acct_1"
+
+
+def test_a_preview_invoice_is_skipped_and_counted_not_quarantined():
+    builder = BatchBuilder(kinds.INVOICE, Directory())
+    preview = invoice()
+    del preview["id"]
+    preview["object"] = "invoice"
+    assert not builder.add(preview)
+    assert not builder.add(invoice(id="upcoming_in_1"))
+    assert builder.add(invoice())
+    batch = builder.flush()["stripe_invoices"]
+    assert (batch.rows.num_rows, len(batch.quarantined), batch.read) == (1, 0, 3)
+    assert batch.skipped == {
+        "preview invoice (invoice.upcoming): not an invoice until Stripe finalises it": 2
+    }
 
 
 def test_bad_parent_travels_with_a_child_requested_alone():

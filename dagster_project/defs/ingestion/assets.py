@@ -47,7 +47,10 @@ def report_metadata(report: LandingReport) -> dict[str, dg.MetadataValue]:
         "mode": dg.MetadataValue.text(report.mode),
         "records_read": dg.MetadataValue.int(report.read),
         "rows_landed": dg.MetadataValue.int(report.landed),
+        "rows_unchanged": dg.MetadataValue.int(report.unchanged),
+        "records_superseded": dg.MetadataValue.int(report.superseded),
         "records_quarantined": dg.MetadataValue.int(report.quarantined),
+        "records_skipped": dg.MetadataValue.json(report.skipped),
         "reconciles": dg.MetadataValue.bool(report.reconciles),
         "dagster/row_count": dg.MetadataValue.int(report.rows_in_table),
         "unmatched_account_records": dg.MetadataValue.int(report.unmatched_account_records),
@@ -78,6 +81,13 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: Warehouse, raw_sour
             loaded_at=datetime.now(UTC).replace(tzinfo=None),
         )
     for table, report in reports.items():
+        for reason, count in report.skipped.items():
+            context.log.info(f"raw.{table}: skipped {count} records that are not {table} rows: {reason}")
+        if report.superseded:
+            context.log.info(
+                f"raw.{table}: {report.superseded} older copies of objects read twice in this pull were "
+                "superseded by their newer copy"
+            )
         if report.unmatched_account_records:
             context.log.warning(
                 f"raw.{table}: {report.unmatched_account_records} rows match no billing customer's account"

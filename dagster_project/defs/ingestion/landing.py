@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from dagster_project.sources.extract import QuarantinedRecord, TableExtract
+from dagster_project.sources.extract import Batch, QuarantinedRecord, TableExtract
 from dagster_project.sources.raw_tables import (
     QUARANTINE_COLUMNS,
     QUARANTINE_TABLE,
     RAW_TABLES,
-    DayPartition,
     RawTable,
 )
 from dagster_project.warehouse.engines import Session
@@ -30,7 +30,7 @@ from dagster_project.warehouse.engines import Session
 SCHEMA = "raw"
 CURSORS_TABLE = f"{SCHEMA}._sync_cursors"
 # The order a record was read in, kept beside it in the scratch table: of two records with the same id
-# in one pull, the one read last wins.
+# in one pull, the newer wins (the later updated_at, else the one read last).
 READ_ORDER = "_read_order"
 
 
@@ -40,22 +40,32 @@ class RecordsLostError(RuntimeError):
 
 @dataclass
 class LandingReport:
-    """What one table's landing did; ``read == landed + quarantined`` must hold."""
+    """What one table's landing did; ``read == landed + unchanged + superseded + quarantined + skipped``.
+
+    ``landed`` counts the rows written (every row of a snapshot; the new or changed rows of an upsert);
+    ``unchanged`` the rows an upsert read again exactly as stored (a look-back re-reading what it has);
+    ``superseded`` the older copies of an object read twice in one pull; ``skipped`` the records that
+    were not objects of the table (a preview invoice), by reason.
+    """
 
     table: str
     mode: str
     origin: str
     read: int = 0
     landed: int = 0
+    unchanged: int = 0
+    superseded: int = 0
     quarantined: int = 0
     rows_in_table: int = 0
     unmatched_account_records: int = 0
     cursor: str | None = None
     reasons: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)
 
     @property
     def reconciles(self) -> bool:
-        return self.read == self.landed + self.quarantined
+        accounted = self.landed + self.unchanged + self.superseded + self.quarantined
+        return self.read == accounted + sum(self.skipped.values())
 
 
 def _columns_sql(columns) -> str:
@@ -73,8 +83,7 @@ def ensure_raw_schema(session: Session) -> None:
         name, day = f"{SCHEMA}.{table.name}", table.day_partition
         partition = day.column.name if day else None
         session.create_table(name, _columns_sql(table.stored_columns), partitioned_by=partition, lake=True)
-        if day and day.column.name not in session.column_names(name):
-            _add_day_column(session, name, day)
+        _add_missing_columns(session, name, table)
     session.execute(
         f"create table if not exists {SCHEMA}.{QUARANTINE_TABLE} ({_columns_sql(QUARANTINE_COLUMNS)})"
     )
@@ -84,10 +93,17 @@ def ensure_raw_schema(session: Session) -> None:
     )
 
 
-def _add_day_column(session: Session, name: str, day: DayPartition) -> None:
-    """Give a raw table landed before it had its day column (0.3) that column, filled in."""
-    session.execute(f'alter table {name} add column "{day.column.name}" {day.column.sql_type}')
-    session.execute(f'update {name} set "{day.column.name}" = cast("{day.day_of}" as date)')
+def _add_missing_columns(session: Session, name: str, table: RawTable) -> None:
+    """Give a raw table landed by an older version the contract's newer columns: null where the source
+    never said (a customer's ``deleted``, a line's discounts), the day column filled from its timestamp."""
+    present = set(session.column_names(name))
+    for column in table.stored_columns:
+        if column.name in present:
+            continue
+        session.execute(f'alter table {name} add column "{column.name}" {column.sql_type}')
+        day = table.day_partition
+        if day and column.name == day.column.name:
+            session.execute(f'update {name} set "{column.name}" = cast("{day.day_of}" as date)')
 
 
 def stored_cursors(session: Session) -> dict[str, str]:
@@ -95,8 +111,10 @@ def stored_cursors(session: Session) -> dict[str, str]:
     return dict(session.fetchall(f"select table_name, cursor from {CURSORS_TABLE}"))
 
 
-def _scratch(table: str) -> str:
-    return f"{SCHEMA}._landing_{table}"
+def _scratch(table: str, part: str = "") -> str:
+    """The scratch tables of one table's landing: the rows as read, ``rows`` (one per object) and
+    ``keys`` (what an upsert changes)."""
+    return f"{SCHEMA}._landing_{table}{'_' + part if part else ''}"
 
 
 def _stage_extract(
@@ -118,29 +136,116 @@ def _stage_extract(
     columns = _names_sql(table.column_names)
     day = f', cast("{table.day_partition.day_of}" as date)' if table.day_partition else ""
     read_order = f', "{READ_ORDER}"' if ordered else ""
+    staged = next_order = 0
     for batch in extract.batches:
         _check_schema(table, batch.rows, extract.origin)
         if batch.rows.num_rows:
             rows = batch.rows
             if ordered:
-                first = report.landed
-                rows = rows.append_column(
-                    READ_ORDER, pa.array(range(first, first + rows.num_rows), pa.int64())
-                )
+                order, next_order = _read_order(batch, next_order, table)
+                rows = rows.append_column(READ_ORDER, order)
             session.load("_batch", rows)
             session.execute(
                 f"insert into {scratch} select {columns}, ?, ?, ?{day}{read_order} from _batch",
                 [load["_source"], load["_loaded_at"], load["_batch_id"]],
             )
         report.read += batch.read
-        report.landed += batch.rows.num_rows
+        staged += batch.rows.num_rows
         report.quarantined += len(batch.quarantined)
         quarantined.extend(batch.quarantined)
+        for reason, n in batch.skipped.items():
+            report.skipped[reason] = report.skipped.get(reason, 0) + n
     for record in quarantined:
         kind = reason_kind(record.reason)
         report.reasons[kind] = report.reasons.get(kind, 0) + 1
     report.cursor = extract.cursor
+    _settle(session, extract, staged, report)
     return report, quarantined
+
+
+def _read_order(batch: Batch, start: int, table: RawTable) -> tuple[pa.Array, int]:
+    """The batch's read order, continuing from ``start`` (rows of one record share their number).
+
+    A batch that does not say: its rows in order, except parts (items, lines), whose batch then counts
+    as one sighting of each parent in it, so no part of a parent is mistaken for an older copy's."""
+    n = batch.rows.num_rows
+    if batch.read_order is None or len(batch.read_order) != n:
+        if table.parent_key:
+            return pa.array([start] * n, pa.int64()), start + 1
+        return pa.array(range(start, start + n), pa.int64()), start + n
+    first = pc.min(batch.read_order).as_py()
+    order = pc.add(pc.subtract(batch.read_order, first), start)
+    return order, pc.max(order).as_py() + 1
+
+
+def _settle(session: Session, extract: TableExtract, staged: int, report: LandingReport) -> None:
+    """Keep one row per object (the newest copy) and, for an upsert, find what differs from the table.
+
+    Fills ``landed``, ``unchanged`` and ``superseded``. The rows to write end up in the ``rows`` scratch
+    table (the first scratch table itself for a snapshot vouching for unique ids) and, for an upsert, the
+    keys whose stored rows they replace in ``keys``.
+    """
+    table = RAW_TABLES[extract.table]
+    if _one_row_per_id(extract):
+        report.landed = staged
+        return
+    scratch, rows = _scratch(table.name), _scratch(table.name, "rows")
+    stored = _names_sql(c.name for c in table.stored_columns)
+    session.execute(f"drop table if exists {rows}")
+    session.execute(f"create table {rows} ({_columns_sql(table.stored_columns)})")
+    session.execute(f"insert into {rows} ({stored}) {_newest_copies_sql(table, scratch)}")
+    kept = session.fetchone(f"select count(*) from {rows}")[0]
+    report.superseded = staged - kept
+    report.landed = kept
+    if extract.mode == "upsert":
+        keys = _scratch(table.name, "keys")
+        session.execute(f"drop table if exists {keys}")
+        session.execute(f"create table {keys} (key VARCHAR)")
+        session.execute(f"insert into {keys} {_changed_keys_sql(table, rows)}")
+        key = _merge_key(table)
+        report.landed = session.fetchone(
+            f'select count(*) from {rows} where "{key}" in (select key from {keys})'
+        )[0]
+        report.unchanged = kept - report.landed
+
+
+def _merge_key(table: RawTable) -> str:
+    """The column an upsert replaces stored rows by: the parent's id for parts, else the primary key."""
+    return table.parent_key or table.primary_key
+
+
+def _newest_copies_sql(table: RawTable, scratch: str) -> str:
+    """One row per primary key from ``scratch``: the latest ``updated_at`` where the table has one, else
+    the copy read last; parts only from the latest sighting of their parent, so a parent read twice
+    keeps the items of its newer copy only."""
+    stored = _names_sql(c.name for c in table.stored_columns)
+    newest = '"updated_at" desc nulls last, ' if "updated_at" in table.column_names else ""
+    latest_parent = (
+        f', max("{READ_ORDER}") over (partition by "{table.parent_key}") as _parent_sighting'
+        if table.parent_key
+        else ""
+    )
+    of_latest_parent = f' and "{READ_ORDER}" = _parent_sighting' if table.parent_key else ""
+    return f"""select {stored} from (
+        select *, row_number() over (
+            partition by "{table.primary_key}" order by {newest}"{READ_ORDER}" desc
+        ) as _rank{latest_parent}
+        from {scratch}
+    ) as ranked where _rank = 1{of_latest_parent}"""
+
+
+def _changed_keys_sql(table: RawTable, rows: str) -> str:
+    """The merge keys whose rows in ``rows`` differ from the stored ones (new, changed, or, for parts,
+    a part added or gone): what an upsert must rewrite. Load columns do not count as a difference."""
+    target, key = f"{SCHEMA}.{table.name}", _merge_key(table)
+    contract = _names_sql(table.column_names)
+    read = f"select {contract} from {rows}"
+    stored = f'select {contract} from {target} where "{key}" in (select "{key}" from {rows})'
+    new_or_changed = f'select "{key}" as key from ({read} except {stored}) as differing'
+    if not table.parent_key:
+        return new_or_changed
+    gone = f'select "{key}" as key from ({stored} except {read}) as missing'
+    return f"{new_or_changed} union {gone}"
 
 
 _LOCATION = re.compile(r"^(?:\S+\.(?:jsonl|json|csv|parquet)(?: line \d+)?: |line \d+: )")
@@ -165,33 +270,32 @@ def _swap_in(
     quarantined: list[QuarantinedRecord],
     load: dict[str, object],
 ) -> None:
-    """Replace or merge one table from its scratch copy (inside the caller's transaction)."""
+    """Replace or merge one table from its scratch tables (inside the caller's transaction)."""
     table = RAW_TABLES[extract.table]
-    target, scratch = f"{SCHEMA}.{table.name}", _scratch(table.name)
+    target = f"{SCHEMA}.{table.name}"
     if extract.mode == "replace":
         # A snapshot's quarantine describes that snapshot only.
         session.execute(f"delete from {SCHEMA}.{QUARANTINE_TABLE} where source_table = ?", [table.name])
-    if _one_row_per_id(extract) and session.replaceable_by_rename(target):
-        # Nothing to deduplicate: move the scratch table into place instead of copying it.
-        session.execute(f"drop table {target}")
-        session.execute(f"alter table {scratch} rename to {table.name}")
-    else:
+    columns = _names_sql(c.name for c in table.stored_columns)
+    if not _one_row_per_id(extract):
+        rows = _scratch(table.name, "rows")
         if extract.mode == "replace":
             session.execute(f"delete from {target}")
+            session.execute(f"insert into {target} ({columns}) select {columns} from {rows}")
         else:
-            key = extract.merge_key or table.primary_key
-            session.execute(f'delete from {target} where "{key}" in (select "{key}" from {scratch})')
-        columns = _names_sql(c.name for c in table.stored_columns)
-        rows = f"select {columns} from {scratch}"
-        if not _one_row_per_id(extract):
-            # The same id twice in one pull: the one read last is the newest.
-            rows = f"""select {columns} from (
-                select *, row_number() over (
-                    partition by "{table.primary_key}" order by "{READ_ORDER}" desc
-                ) as _rank
-                from {scratch}
-            ) as ranked where _rank = 1"""
-        session.execute(f"insert into {target} ({columns}) {rows}")
+            key, keys = _merge_key(table), _scratch(table.name, "keys")
+            session.execute(f'delete from {target} where "{key}" in (select key from {keys})')
+            session.execute(
+                f"insert into {target} ({columns}) select {columns} from {rows} "
+                f'where "{key}" in (select key from {keys})'
+            )
+    elif session.replaceable_by_rename(target):
+        # Nothing to deduplicate: move the scratch table into place instead of copying it.
+        session.execute(f"drop table {target}")
+        session.execute(f"alter table {_scratch(table.name)} rename to {table.name}")
+    else:
+        session.execute(f"delete from {target}")
+        session.execute(f"insert into {target} ({columns}) select {columns} from {_scratch(table.name)}")
     if quarantined:
         records = pa.Table.from_pylist(
             [{"source_table": q.source_table, "record": q.record, "reason": q.reason} for q in quarantined]
@@ -246,12 +350,14 @@ def land(
     scratch_tables: list[str] = []
     try:
         for extract in extracts:
-            scratch_tables.append(_scratch(extract.table))
+            scratch_tables.extend(_scratch(extract.table, part) for part in ("", "rows", "keys"))
             report, quarantined = _stage_extract(session, extract, load)
             if not report.reconciles:
                 raise RecordsLostError(
                     f"raw.{report.table} from {report.origin}: {report.read} records read but "
-                    f"{report.landed} landed and {report.quarantined} quarantined; nothing was landed. "
+                    f"{report.landed} landed, {report.unchanged} unchanged, {report.superseded} "
+                    f"superseded, {report.quarantined} quarantined and {sum(report.skipped.values())} "
+                    "skipped; nothing was landed. "
                     "This is a connector bug: report it with the source files or endpoint."
                 )
             staged.append((extract, report, quarantined))

@@ -11,11 +11,14 @@ import dagster as dg
 
 from dagster_project.settings import absolute, env_or
 from dagster_project.sources.api import ApiSource
+from dagster_project.sources.api.versions import INTERCOM_API_VERSION, STRIPE_API_VERSION
 from dagster_project.sources.demo import DemoSource
 from dagster_project.sources.extract import Source
 from dagster_project.sources.files import FilesSource
 
 SOURCES = ("demo", "files", "api")
+# Incremental api pulls re-read this many days before their cursor, so late data still lands once.
+DEFAULT_LOOKBACK_DAYS = 3.0
 T = TypeVar("T")
 
 
@@ -39,6 +42,9 @@ class RawSource(dg.ConfigurableResource):
     stripe_api_key: str | None = None  # STRIPE_API_KEY
     intercom_api_base: str | None = None  # INTERCOM_API_BASE
     intercom_api_token: str | None = None  # INTERCOM_API_TOKEN
+    stripe_api_version: str | None = None  # STRIPE_API_VERSION
+    intercom_api_version: str | None = None  # INTERCOM_API_VERSION
+    api_lookback_days: float | None = None  # HEALTH_API_LOOKBACK_DAYS
 
     def source_kind(self) -> str:
         kind = (self.kind or env_or("HEALTH_SOURCE", "demo")).lower()
@@ -85,11 +91,22 @@ class RawSource(dg.ConfigurableResource):
         missing = [name for name, value in values.items() if not value]
         if missing:
             raise ValueError(f"HEALTH_SOURCE=api needs {', '.join(missing)} to be set")
+        lookback = (
+            self.api_lookback_days
+            if self.api_lookback_days is not None
+            else _number_env("HEALTH_API_LOOKBACK_DAYS", DEFAULT_LOOKBACK_DAYS)
+        )
+        if lookback < 0:
+            raise ValueError(f"HEALTH_API_LOOKBACK_DAYS={lookback} must not be negative")
         return ApiSource(
             stripe_base=values["STRIPE_API_BASE"],
             stripe_key=values["STRIPE_API_KEY"],
             intercom_base=values["INTERCOM_API_BASE"],
             intercom_token=values["INTERCOM_API_TOKEN"],
+            stripe_version=self.stripe_api_version or env_or("STRIPE_API_VERSION", STRIPE_API_VERSION),
+            intercom_version=self.intercom_api_version
+            or env_or("INTERCOM_API_VERSION", INTERCOM_API_VERSION),
+            lookback_days=lookback,
         )
 
 

@@ -9,7 +9,6 @@ from dagster_project.sources.extract import SourceError
 
 from .http import ApiClient
 
-INTERCOM_VERSION = "2.11"
 # Lists name their items differently: {"data": [...]}, {"conversations": [...]}, {"events": [...]}...
 _ITEM_KEYS = ("data", "conversations", "tickets", "contacts", "companies", "events")
 

@@ -8,6 +8,9 @@ How each table is pulled, and why (docs/api_source.md has the full story):
   cursor, so a status change on an old subscription or invoice is caught
   (``upsert``). Stripe keeps events 30 days, so an older cursor means a whole
   list again. The cursor is the newest ``created`` seen, of objects or events.
+  Every request asks for one pinned API version (``Stripe-Version``), and the
+  price catalogue (``GET /v1/prices``) is read first: lines of API versions
+  from 2025-03-31 name their price by id, and tiers are never embedded.
 - Intercom companies and contacts: always the whole list (``replace``, no
   cursor). Intercom cannot search companies by time, and data events can only
   be listed per contact, so every contact is needed anyway.
@@ -17,6 +20,9 @@ How each table is pulled, and why (docs/api_source.md has the full story):
   created at or after the cursor (the newest ``created_at`` seen).
 - Survey responses: ``GET /surveys/responses?created_since=<cursor>``.
 
+Every incremental pull starts a look-back (``lookback_days``) before its
+cursor, so an object or event that arrives late, dated before the last run,
+still lands; the landing keeps one copy per id and writes only what changed.
 A parent and its child table (subscriptions and items, invoices and lines)
 share one pull, from the older of their two cursors; child upserts merge by
 the parent's id so a re-pulled parent replaces all of its children.
@@ -40,30 +46,33 @@ from dagster_project.sources.records import (
     kinds,
 )
 from dagster_project.sources.records.kinds import RecordKind
+from dagster_project.sources.records.stripe import is_preview_invoice
 
 from .http import ApiClient, RetryPolicy, Service
-from .intercom import INTERCOM_VERSION, IntercomClient
+from .intercom import IntercomClient
 from .stripe import StripeClient
+from .versions import INTERCOM_API_VERSION, STRIPE_API_VERSION
 
 DAY = 86_400
-
-MERGE_KEYS = {"stripe_subscription_items": "subscription_id", "stripe_invoice_line_items": "invoice_id"}
+PREVIEW = "preview invoice (invoice.upcoming): not an invoice until Stripe finalises it"
 
 
 @dataclass(frozen=True)
 class _StripeList:
     path: str
     params: Mapping[str, Any]
-    event_type: str  # events that carry a changed object of this list
+    event_types: tuple[str, ...]  # events that carry a changed object of this list
     object_name: str  # the ``object`` field of those objects
 
 
 _STRIPE: dict[str, _StripeList] = {
-    kinds.CUSTOMER.name: _StripeList("/v1/customers", {}, "customer.updated", "customer"),
-    kinds.SUBSCRIPTION.name: _StripeList(
-        "/v1/subscriptions", {"status": "all"}, "customer.subscription.*", "subscription"
+    kinds.CUSTOMER.name: _StripeList(
+        "/v1/customers", {}, ("customer.updated", "customer.deleted"), "customer"
     ),
-    kinds.INVOICE.name: _StripeList("/v1/invoices", {}, "invoice.*", "invoice"),
+    kinds.SUBSCRIPTION.name: _StripeList(
+        "/v1/subscriptions", {"status": "all"}, ("customer.subscription.*",), "subscription"
+    ),
+    kinds.INVOICE.name: _StripeList("/v1/invoices", {}, ("invoice.*",), "invoice"),
 }
 _INTERCOM_SEARCH = {kinds.CONVERSATION.name: "conversations", kinds.TICKET.name: "tickets"}
 
@@ -109,6 +118,9 @@ class ApiSource:
         intercom_token: str,
         *,
         retry: RetryPolicy | None = None,
+        stripe_version: str = STRIPE_API_VERSION,
+        intercom_version: str = INTERCOM_API_VERSION,
+        lookback_days: float = 3,
         stripe_page_size: int = 100,
         intercom_page_size: int = 50,
         batch_size: int = 5_000,
@@ -118,7 +130,11 @@ class ApiSource:
         self.stripe = Service(
             "Stripe",
             stripe_base,
-            {"Authorization": f"Bearer {stripe_key}", "Accept": "application/json"},
+            {
+                "Authorization": f"Bearer {stripe_key}",
+                "Accept": "application/json",
+                "Stripe-Version": stripe_version,
+            },
             "STRIPE_API_KEY",
             "STRIPE_API_BASE",
         )
@@ -128,11 +144,12 @@ class ApiSource:
             {
                 "Authorization": f"Bearer {intercom_token}",
                 "Accept": "application/json",
-                "Intercom-Version": INTERCOM_VERSION,
+                "Intercom-Version": intercom_version,
             },
             "INTERCOM_API_TOKEN",
             "INTERCOM_API_BASE",
         )
+        self.lookback = int(lookback_days * DAY)
         self._has_key = {"Stripe": bool(stripe_key), "Intercom": bool(intercom_token)}
         self.retry = retry or RetryPolicy()
         self.stripe_page_size = stripe_page_size
@@ -162,15 +179,7 @@ class ApiSource:
                 plan = run.plan(kind, wanted)
                 passes[kind.name] = (plan, FanOut(plan.batches, wanted))
             plan, fan = passes[kind.name]
-            extract = TableExtract(
-                table=table,
-                batches=iter(()),
-                mode=plan.mode,
-                merge_key=MERGE_KEYS.get(table),
-                # Each pass keeps the first of repeated ids of the table it is named after.
-                ids_unique=table == kind.table,
-                origin=plan.origin,
-            )
+            extract = TableExtract(table=table, batches=iter(()), mode=plan.mode, origin=plan.origin)
             extract.batches = at_least_one(table, fan.batches(table), _set_cursor(extract, plan))
             yield extract
 
@@ -195,6 +204,7 @@ class _Run:
         self.customers_complete = False
         self.unknown_customers: set[str] = set()
         self.companies_complete = False
+        self.prices_known = False
         self.contact_ids: list[str] | None = None  # every contact, once walked
 
     def cursor(self, tables: list[str]) -> int | None:
@@ -207,11 +217,20 @@ class _Run:
                 return None
         return min(values) if values else None
 
+    def _stored_cursor(self, tables: list[str], since: int | None) -> int | None:
+        """The cursor a pull starting at ``since`` moves on from: never back, look-back or not."""
+        return None if since is None else self.cursor(tables)
+
+    def since(self, tables: list[str]) -> int | None:
+        """Where an incremental pull starts: the look-back before the cursor (None: a whole pull)."""
+        cursor = self.cursor(tables)
+        return None if cursor is None else max(0, cursor - self.source.lookback)
+
     def plan(self, kind: RecordKind, tables: list[str]) -> _Pass:
         s = self.source
         if kind.name in _STRIPE:
             listing = _STRIPE[kind.name]
-            since = self.cursor(tables)
+            since = self.since(tables)
             if since is not None and since < s.clock() - s.stripe_event_retention:
                 since = None  # events that old are gone: only a whole list is complete
             plan = _Pass("replace" if since is None else "upsert", f"{s.stripe.base_url}{listing.path}")
@@ -223,16 +242,16 @@ class _Run:
             plan = _Pass("replace", f"{s.intercom.base_url}/contacts")
             plan.batches = self._intercom_whole(kind, tables, plan)
         elif kind.name in _INTERCOM_SEARCH:
-            since = self.cursor(tables)
+            since = self.since(tables)
             resource = _INTERCOM_SEARCH[kind.name]
             plan = _Pass("replace" if since is None else "upsert", f"{s.intercom.base_url}/{resource}/search")
             plan.batches = self._intercom_search(kind, resource, tables, since, plan)
         elif kind is kinds.EVENT:
-            since = self.cursor(tables)
+            since = self.since(tables)
             plan = _Pass("replace" if since is None else "upsert", f"{s.intercom.base_url}/events")
             plan.batches = self._events(tables, since, plan)
         else:
-            since = self.cursor(tables)
+            since = self.since(tables)
             plan = _Pass("replace" if since is None else "upsert", f"{s.intercom.base_url}/surveys/responses")
             plan.batches = self._surveys(tables, since, plan)
         return plan
@@ -246,10 +265,22 @@ class _Run:
         with ApiClient(s.stripe, s.retry) as http:
             stripe = StripeClient(http, s.stripe_page_size)
             needs_accounts = kind is not kinds.CUSTOMER
+            if needs_accounts:
+                self._learn_prices(stripe)
             if needs_accounts and since is None:
                 self._learn_customers(stripe)
-            builder = BatchBuilder(kind, self.directory, tables, unique=True)
-            newest = since
+            builder = BatchBuilder(kind, self.directory, tables)
+            newest = self._stored_cursor(tables, since)
+            if since is not None:
+                # Objects changed since the cursor, as the latest event shows them: added before the
+                # listed objects, which are current and so win where both have one.
+                changed, newest = self._changed_objects(stripe, listing, since, newest, builder)
+                for obj in changed:
+                    if needs_accounts:
+                        self._learn_customer_of(stripe, obj)
+                    builder.add(self._complete(stripe, kind, obj))
+                    if builder.pending >= s.batch_size:
+                        yield builder.flush()
             params = dict(listing.params)
             if since is not None:
                 params["created[gte]"] = since
@@ -261,28 +292,37 @@ class _Run:
                     builder.add(self._complete(stripe, kind, obj))
                 if builder.pending >= s.batch_size:
                     yield builder.flush()
-            if since is not None:
-                # Objects listed above are current; events only add older objects that changed.
-                changed: dict[Any, tuple[int, dict[str, Any]]] = {}
-                for page in stripe.events(listing.event_type, since):
-                    for event in page:
-                        created = _int(event.get("created")) or 0
-                        obj = (event.get("data") or {}).get("object")
-                        if not isinstance(obj, dict) or obj.get("object") != listing.object_name:
-                            continue
-                        newest = _newest(newest, created)
-                        if obj.get("id") not in changed or created > changed[obj.get("id")][0]:
-                            changed[obj.get("id")] = (created, obj)
-                for _, obj in changed.values():
-                    if needs_accounts:
-                        self._learn_customer_of(stripe, obj)
-                    builder.add(self._complete(stripe, kind, obj))
-                    if builder.pending >= s.batch_size:
-                        yield builder.flush()
             yield builder.flush()
         if kind is kinds.CUSTOMER and since is None:
             self.customers_complete = True
         plan.cursor = None if newest is None else str(newest)
+
+    @staticmethod
+    def _changed_objects(
+        stripe: StripeClient, listing: _StripeList, since: int, newest: int | None, builder: BatchBuilder
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """The latest snapshot of every object an event since ``since`` names, and the newest time seen
+        (``newest`` or a later event's).
+
+        A ``*.deleted`` event marks its object deleted; a preview invoice is counted as skipped."""
+        latest: dict[Any, tuple[int, dict[str, Any]]] = {}
+        for page in stripe.events(listing.event_types, since):
+            for event in page:
+                created = _int(event.get("created")) or 0
+                obj = (event.get("data") or {}).get("object")
+                if not isinstance(obj, dict) or obj.get("object") != listing.object_name:
+                    continue
+                newest = _newest(newest, created)
+                if listing.object_name == "invoice" and (
+                    event.get("type") == "invoice.upcoming" or is_preview_invoice(obj)
+                ):
+                    builder.skip(PREVIEW)
+                    continue
+                if str(event.get("type", "")).endswith(".deleted") and listing.object_name == "customer":
+                    obj = {**obj, "deleted": True}
+                if obj.get("id") not in latest or created >= latest[obj.get("id")][0]:
+                    latest[obj.get("id")] = (created, obj)
+        return [obj for _, obj in latest.values()], newest
 
     @staticmethod
     def _complete(stripe: StripeClient, kind: RecordKind, obj: Any) -> Any:
@@ -290,7 +330,7 @@ class _Run:
             return obj
         if kind is kinds.SUBSCRIPTION:
             return stripe.complete_subscription(obj)
-        if kind is kinds.INVOICE:
+        if kind is kinds.INVOICE and not is_preview_invoice(obj):
             return stripe.complete_invoice(obj)
         return obj
 
@@ -305,6 +345,15 @@ class _Run:
         if not builder.add(stripe.http.get(f"/v1/customers/{customer}")):
             self.unknown_customers.add(customer)  # e.g. a deleted customer: no account key to learn
         builder.flush()
+
+    def _learn_prices(self, stripe: StripeClient) -> None:
+        """The price catalogue, once per run: what subscription items and invoice lines name by id."""
+        if self.prices_known:
+            return
+        for page in stripe.prices():
+            for obj in page:
+                self.directory.add_price(obj)
+        self.prices_known = True
 
     def _learn_customers(self, stripe: StripeClient) -> None:
         """Every customer's account key, so subscriptions and invoices get ``account_id``."""
@@ -325,7 +374,7 @@ class _Run:
             intercom = IntercomClient(http, s.intercom_page_size)
             if kind is kinds.CONTACT:
                 self._learn_companies(intercom)
-            builder = BatchBuilder(kind, self.directory, tables, unique=True)
+            builder = BatchBuilder(kind, self.directory, tables)
             ids: list[str] = []
             for page in intercom.pages("/companies" if kind is kinds.COMPANY else "/contacts"):
                 for obj in page:
@@ -371,8 +420,8 @@ class _Run:
         with ApiClient(s.intercom, s.retry) as http:
             intercom = IntercomClient(http, s.intercom_page_size)
             self._learn_contacts(intercom)
-            builder = BatchBuilder(kind, self.directory, tables, unique=True)
-            newest = since
+            builder = BatchBuilder(kind, self.directory, tables)
+            newest = self._stored_cursor(tables, since)
             # Search has only '>': from the cursor's own second, so an update in that second is not missed.
             for page in intercom.search(resource, updated_after=0 if since is None else since - 1):
                 for obj in page:
@@ -388,8 +437,8 @@ class _Run:
         s = self.source
         with ApiClient(s.intercom, s.retry) as http:
             intercom = IntercomClient(http, s.intercom_page_size)
-            builder = BatchBuilder(kinds.EVENT, self.directory, tables, unique=True)
-            newest = since
+            builder = BatchBuilder(kinds.EVENT, self.directory, tables)
+            newest = self._stored_cursor(tables, since)
             for contact_id in self._learn_contacts(intercom):
                 for page in intercom.contact_events(contact_id):
                     reached_cursor = False
@@ -415,8 +464,8 @@ class _Run:
         with ApiClient(s.intercom, s.retry) as http:
             intercom = IntercomClient(http, s.intercom_page_size)
             self._learn_contacts(intercom)
-            builder = BatchBuilder(kinds.SURVEY_RESPONSE, self.directory, tables, unique=True)
-            newest = since
+            builder = BatchBuilder(kinds.SURVEY_RESPONSE, self.directory, tables)
+            newest = self._stored_cursor(tables, since)
             for page in intercom.survey_responses(since):
                 for obj in page:
                     if isinstance(obj, dict):

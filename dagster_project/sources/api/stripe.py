@@ -40,9 +40,15 @@ class StripeClient:
                 )
             query["starting_after"] = last
 
-    def events(self, type_: str, since: int) -> Iterator[list[dict[str, Any]]]:
-        """Pages of events of ``type_`` (``*`` wildcards allowed) created at or after ``since``."""
-        yield from self.pages("/v1/events", {"type": type_, "created[gte]": since})
+    def events(self, types: tuple[str, ...], since: int) -> Iterator[list[dict[str, Any]]]:
+        """Pages of events of ``types`` created at or after ``since``: one type may hold ``*`` wildcards
+        (``type=``), several are listed exactly (``types[]=``, at most 20)."""
+        chosen: dict[str, Any] = {"type": types[0]} if len(types) == 1 else {"types[]": list(types)}
+        yield from self.pages("/v1/events", {**chosen, "created[gte]": since})
+
+    def prices(self) -> Iterator[list[dict[str, Any]]]:
+        """Every price, active or not, with its tiers and product (never embedded elsewhere)."""
+        yield from self.pages("/v1/prices", {"expand[]": ["data.tiers", "data.product"]})
 
     def complete_subscription(self, subscription: dict[str, Any]) -> dict[str, Any]:
         """The subscription with every item: Stripe embeds only the first page of ``items``."""

@@ -274,6 +274,7 @@ class Billing:
                 "email": arrow.concat("billing@", acc.domain.slice(0, n)),
                 "currency": arrow.pick(params.CURRENCIES, acc.currency[:n]),
                 "delinquent": arrow.bools(delinquent),
+                "deleted": arrow.bools(np.zeros(n, bool)),
                 "created_at": arrow.ts(self.tl.us(acc.created_day[:n], acc.created_sec[:n])),
                 "metadata": metadata,
             },
@@ -330,6 +331,7 @@ class Billing:
         cur = self.currency
         interval, interval_count = stripe_interval(s.interval_months)
         price = Prices.index(self.final_plan, cur, s.interval_months)
+        unit_amount = np.asarray(Prices.unit_amount(self.final_plan, cur, s.interval_months), np.int64)
         return arrow.table(
             "stripe_subscription_items",
             {
@@ -338,7 +340,9 @@ class Billing:
                 "price_id": pc.take(self.prices.ids, pa.array(price)),
                 "product_id": pc.take(self.prices.product_ids, pa.array(self.final_plan)),
                 "plan_name": arrow.pick(params.PLANS, self.final_plan),
-                "unit_amount": arrow.ints(Prices.unit_amount(self.final_plan, cur, s.interval_months)),
+                "unit_amount": arrow.ints(unit_amount),
+                "amount_per_interval": arrow.ints(unit_amount * self.final_seats),
+                "usage_type": "licensed",
                 "currency": arrow.pick(params.CURRENCIES, cur),
                 "interval": interval,
                 "interval_count": arrow.ints(interval_count),
@@ -424,6 +428,8 @@ class Billing:
                 "interval_count": arrow.ints(interval_count),
                 "quantity": arrow.ints(seats),
                 "amount": arrow.ints(amount),
+                "discount_amount": 0,
+                "inclusive_tax_amount": 0,
                 "currency": arrow.pick(params.CURRENCIES, cur),
                 "period_start": arrow.ts(start_us),
                 "period_end": arrow.ts(end_us),

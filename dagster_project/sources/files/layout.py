@@ -29,15 +29,7 @@ class DropEntry:
 
     def files(self, root: Path) -> list[Path]:
         """The files holding this entry: ``<stem>.<fmt>`` and ``<stem>/*.<fmt>``, in name order."""
-        found: list[Path] = []
-        for fmt in self.formats:
-            single = root / f"{self.stem}.{fmt}"
-            if single.is_file():
-                found.append(single)
-        folder = root / self.stem
-        if folder.is_dir():
-            found.extend(sorted(p for p in folder.iterdir() if p.is_file() and p.suffix[1:] in self.formats))
-        return found
+        return files_of(root, self.stem, self.formats)
 
     def describe(self) -> str:
         names = " or ".join(f"{self.stem}.{fmt}" for fmt in self.formats)
@@ -45,6 +37,25 @@ class DropEntry:
 
 
 JSONL = ("jsonl",)
+
+# The Stripe price catalogue (``GET /v1/prices?expand[]=data.tiers``, one price per line): optional, and
+# no table of its own. Lines of API versions from 2025-03-31 name their price by id only, and tiered
+# prices list their tiers only there.
+PRICES_STEM = "stripe/prices"
+
+
+def files_of(root: Path, stem: str, formats: tuple[str, ...]) -> list[Path]:
+    """The files of ``stem``: ``<stem>.<fmt>`` and ``<stem>/*.<fmt>``, in name order."""
+    found: list[Path] = []
+    for fmt in formats:
+        single = root / f"{stem}.{fmt}"
+        if single.is_file():
+            found.append(single)
+    folder = root / stem
+    if folder.is_dir():
+        found.extend(sorted(p for p in folder.iterdir() if p.is_file() and p.suffix[1:] in formats))
+    return found
+
 
 LAYOUT: tuple[DropEntry, ...] = (
     DropEntry(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,8 +19,8 @@ from dagster_project.sources.records import (
 from dagster_project.sources.records.kinds import RecordKind
 
 from .events_sql import read_event_file
-from .jsonl import read_jsonl
-from .layout import ENTRY_OF_KIND, DropEntry, check_readable, relative
+from .jsonl import lines, read_jsonl
+from .layout import ENTRY_OF_KIND, JSONL, PRICES_STEM, DropEntry, check_readable, files_of, relative
 
 # The kinds whose rows other kinds look accounts up in, in the order they must be learned.
 _LOOKUPS: dict[str, tuple[RecordKind, ...]] = {
@@ -98,6 +99,8 @@ class FilesSource:
         self, entry: DropEntry, paths: list[Path], wanted: list[str], directory: Directory, learned: set[str]
     ) -> Iterator[dict[str, Batch]]:
         """The single pass over one kind's files, after learning the lookups it needs."""
+        if entry.kind in (kinds.SUBSCRIPTION, kinds.INVOICE):
+            self._learn_prices(directory, learned)
         for lookup in _LOOKUPS.get(entry.kind.name, ()):
             self._learn(lookup, directory, learned)
         builder = BatchBuilder(entry.kind, directory, wanted)
@@ -109,6 +112,26 @@ class FilesSource:
                     path, path.suffix[1:], self.directory, directory.contact_accounts, self.batch_size
                 ):
                     yield {entry.kind.table: batch}
+
+    def _learn_prices(self, directory: Directory, learned: set[str]) -> None:
+        """The price catalogue, when the drop has one; a line that is not a JSON object fails the run."""
+        if PRICES_STEM in learned:
+            return
+        learned.add(PRICES_STEM)
+        for path in files_of(self.directory, PRICES_STEM, JSONL):
+            check_readable(path, self.directory)
+            for number, text in lines(path, self.directory):
+                try:
+                    obj = json.loads(text)
+                except json.JSONDecodeError as error:
+                    obj = error
+                if not (isinstance(obj, dict) and isinstance(obj.get("id"), str)):
+                    raise SourceError(
+                        f"files source: {relative(path, self.directory)} line {number} is not a Stripe "
+                        "price object with an id; fix or remove that line (the catalogue prices invoice "
+                        "lines, so a bad entry would change MRR)"
+                    )
+                directory.add_price(obj)
 
     def _learn(self, kind: RecordKind, directory: Directory, learned: set[str]) -> None:
         """Fill the directory from one kind's files (its bad records are reported by its own extract)."""

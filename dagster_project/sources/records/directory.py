@@ -29,6 +29,9 @@ class Directory:
     contacts_by_external_id: dict[str, str] = field(default_factory=dict)
     # E-mail -> Intercom contact id, for events that name their user only by e-mail.
     contacts_by_email: dict[str, str] = field(default_factory=dict)
+    # Stripe price id -> the price object as listed (``GET /v1/prices``, ``stripe/prices.jsonl``): from API
+    # version 2025-03-31 an invoice line names its price by id only, and tiers are never embedded.
+    prices: dict[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def learn(self, table: str, rows: Iterable[Mapping[str, Any]]) -> None:
         """Remember the keys in canonical rows of stripe_customers, intercom_companies, intercom_contacts."""
@@ -57,6 +60,14 @@ class Directory:
             self.contacts_by_external_id[external_id] = contact_id
         if email:
             self.contacts_by_email[email.lower()] = contact_id
+
+    def add_price(self, obj: Any) -> None:
+        """Remember a price object by its id; anything without an id is ignored (it cannot be looked up)."""
+        if isinstance(obj, Mapping) and isinstance(obj.get("id"), str) and obj["id"]:
+            self.prices[obj["id"]] = obj
+
+    def price(self, price_id: str | None) -> Mapping[str, Any] | None:
+        return self.prices.get(price_id) if price_id else None
 
     def account_of_customer(self, customer_id: str | None) -> str | None:
         return self.customer_accounts.get(customer_id) if customer_id else None

@@ -30,6 +30,14 @@ class RecordError(ValueError):
         self.reason = reason
 
 
+class RecordSkipped(Exception):  # noqa: N818 - an outcome, not an error
+    """A record that is not one of its table's objects (a preview invoice): counted, never landed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class Model(BaseModel):
     """Base of every record model: unknown fields are ignored, so newer API versions still parse."""
 

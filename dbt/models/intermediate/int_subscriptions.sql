@@ -3,7 +3,14 @@ select
     subscriptions.subscription_id,
     subscriptions.customer_id,
     coalesce(subscriptions.account_id, customer_accounts.account_id) as account_id,
-    subscriptions.status,
+    -- Deleting a customer cancels its subscriptions, whatever their last landed state says
+    case
+        when
+            coalesce(customer_accounts.is_deleted, false)
+            and subscriptions.status not in ('canceled', 'incomplete', 'incomplete_expired')
+            then 'canceled'
+        else subscriptions.status
+    end as status,
     subscriptions.is_cancel_at_period_end,
     subscriptions.created_at,
     subscriptions.started_at,

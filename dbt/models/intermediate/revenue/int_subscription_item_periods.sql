@@ -1,7 +1,8 @@
 -- One row per subscription item and stretch of days at one price and quantity: what each item
 -- contributes to MRR from valid_from (inclusive) to valid_to (exclusive), in the reporting currency.
 -- Invoice lines say what was billed for each period; proration lines date mid-period changes;
--- the subscription's current items cover the days after the last invoiced period.
+-- the subscription's current items cover the days after the last invoiced period. MRR is net of
+-- discounts and without tax, as ChartMogul and ProfitWell count it.
 with
 
 -- Incomplete subscriptions never started billing: no MRR
@@ -18,10 +19,12 @@ currency_rates as (
     select * from {{ ref('int_currency_rates') }}
 ),
 
--- Recurring lines (those of a subscription); a proration charge needs its unit price to say what changed
+-- Recurring lines (of a subscription, at a price with an interval: a one-off charge is not MRR); a
+-- proration charge needs its unit price to say what changed
 line_items as (
-    select * from {{ ref('stg_stripe__invoice_line_items') }}
+    select * from {{ ref('int_invoice_line_items') }}
     where subscription_id is not null
+        and billing_interval is not null
         and not (is_proration and amount_minor >= 0 and unit_amount_minor is null)
 ),
 
@@ -87,10 +90,12 @@ line_changes as (
         line_items.billing_interval,
         line_items.billing_interval_count,
         line_items.quantity,
-        -- A regular line without a unit price (e.g. tiered) is normalised from its amount
+        line_items.net_share,
+        -- Unit price x quantity, less the line's discounts and inclusive taxes; a regular line without a
+        -- unit price (tiered, metered) is normalised from what it earned
         coalesce(
-            line_items.unit_amount_minor * line_items.quantity,
-            case when not line_items.is_proration then line_items.amount_minor end
+            line_items.unit_amount_minor * line_items.quantity * line_items.net_share,
+            case when not line_items.is_proration then line_items.net_amount_minor end
         ) as amount_per_interval_minor,
         -- Stripe bills a trial as a zero-amount line at the plan's price
         (
@@ -154,6 +159,24 @@ leading_periods as (
         and subscription_bounds.started_at < subscription_bounds.first_invoiced_at
 ),
 
+-- Each item's latest regular line: its discount carries on, and a metered item bills about as much
+last_lines as (
+    select
+        item_key,
+        amount_per_interval_minor,
+        net_share
+    from (
+        select
+            item_key,
+            amount_per_interval_minor,
+            net_share,
+            row_number() over (partition by item_key order by starts_at desc) as recency
+        from line_periods
+        where source = 'invoice_line'
+    ) as ranked
+    where recency = 1
+),
+
 -- Days after the last invoiced period (or all days, with no invoice) until the subscription ends
 -- or its current period does: the current items; a trial while the subscription is trialing, or
 -- when it was never invoiced though the billing history covers its start
@@ -172,7 +195,13 @@ trailing_periods as (
         subscription_items.billing_interval,
         subscription_items.billing_interval_count,
         subscription_items.quantity,
-        subscription_items.unit_amount_minor * subscription_items.quantity as amount_per_interval_minor,
+        -- The item's price (its discount as last invoiced), else what its last invoice billed (metered
+        -- or unknown tiers), else nothing yet
+        coalesce(
+            subscription_items.amount_per_interval_minor * coalesce(last_lines.net_share, 1),
+            last_lines.amount_per_interval_minor,
+            0
+        ) as amount_per_interval_minor,
         subscription_bounds.status = 'trialing'
         or (subscription_bounds.first_invoiced_at is null and subscription_bounds.is_start_in_billing_history) as is_trial,
         coalesce(subscription_bounds.last_invoiced_at, subscription_bounds.started_at) as starts_at,
@@ -181,6 +210,8 @@ trailing_periods as (
     from subscription_items
     inner join subscription_bounds
         on subscription_items.subscription_id = subscription_bounds.subscription_id
+    left join last_lines
+        on subscription_items.subscription_item_id = last_lines.item_key
     where subscription_bounds.status <> 'paused'
 ),
 

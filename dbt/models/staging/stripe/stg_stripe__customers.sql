@@ -23,6 +23,7 @@ renamed as (
 
         -- booleans
         coalesce(delinquent, false) as is_delinquent,
+        coalesce(deleted, false) as is_deleted,
 
         -- timestamps (UTC)
         created_at,

@@ -27,6 +27,10 @@ renamed as (
 
         -- numerics (money in minor units of `currency`)
         amount as amount_minor,
+        coalesce(discount_amount, 0) as discount_amount_minor,
+        coalesce(inclusive_tax_amount, 0) as inclusive_tax_amount_minor,
+        -- what the line earns: net of discounts, without tax (as ChartMogul and ProfitWell count MRR)
+        amount - coalesce(discount_amount, 0) - coalesce(inclusive_tax_amount, 0) as net_amount_minor,
         unit_amount as unit_amount_minor,
         coalesce(interval_count, 1) as billing_interval_count,
         coalesce(quantity, 1) as quantity,

@@ -25,8 +25,16 @@ renamed as (
 
         -- numerics (money in minor units of `currency`)
         unit_amount as unit_amount_minor,
+        -- a metered item bills its usage: only its invoices say how much
+        case
+            when usage_type = 'metered' then null
+            else coalesce(amount_per_interval, unit_amount * coalesce(quantity, 1))
+        end as amount_per_interval_minor,
         coalesce(interval_count, 1) as billing_interval_count,
         coalesce(quantity, 1) as quantity,
+
+        -- booleans
+        coalesce(usage_type = 'metered', false) as is_metered,
 
         -- timestamps (UTC)
         created_at,
