@@ -158,10 +158,12 @@ def main() -> int:
     finally:
         handler.close()
     if not result.success:
-        console.print(f"[bold red]Run {result.run_id} failed[/] after {time.monotonic() - started:.0f}s.")
-        for step, message in handler.failures:
-            console.print(f"[red]{step}[/]: {message}")
-        console.print(f"Full log: {log_file}")
+        # Each failure was printed, in one line, when its step failed: name the steps, not the errors again.
+        failed = ", ".join(step for step, _ in handler.failures) or "no step (see the log)"
+        console.print(
+            f"[bold red]Run {result.run_id} failed[/] after {time.monotonic() - started:.0f}s "
+            f"(failed: {failed}, shown above). Full log: {log_file}"
+        )
         return 1
     built = {e.asset_key for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
     console.print(f"Built {len(built)} assets in {time.monotonic() - started:.0f}s (run {result.run_id}).")

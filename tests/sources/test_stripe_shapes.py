@@ -80,11 +80,11 @@ def test_transform_quantity_and_sub_cent_unit_prices():
     assert amount_per_interval(Price.model_validate(tenth_of_a_cent), 3) == 0  # 0.375 rounds to 0
 
 
-def subscription_with(price: dict, quantity: int | None = 12) -> dict:
+def subscription_with(price: dict, quantity: int | None = 12, customer: str = "cus_1") -> dict:
     item = {"id": "si_1", "price": price, **({} if quantity is None else {"quantity": quantity})}
     return {
         "id": "sub_1",
-        "customer": "cus_1",
+        "customer": customer,
         "status": "active",
         "created": T0,
         "items": {"data": [item], "has_more": False},
@@ -241,3 +241,14 @@ def test_a_deleted_customer_keeps_what_its_event_carried():
     }
     (row,) = parse_customer(obj, Directory())["stripe_customers"]
     assert (row["account_id"], row["deleted"]) == ("a9", True)
+
+
+def test_a_deleted_stub_teaches_no_account_key():
+    # GET /v1/customers/<id> of a deleted customer: no metadata, so its account key is unknown. Its
+    # subscriptions keep a null account_id, which staging resolves from the customer row landed before.
+    directory = Directory()
+    parse_customer({"id": "cus_9", "object": "customer", "deleted": True}, directory)
+    price = {"id": "p", "currency": "usd", "recurring": MONTH, "unit_amount": 1}
+    sub = parse_subscription(subscription_with(price, customer="cus_9"), directory)
+    assert directory.account_of_customer("cus_9") is None
+    assert sub["stripe_subscriptions"][0]["account_id"] is None

@@ -37,7 +37,9 @@ class Directory:
         """Remember the keys in canonical rows of stripe_customers, intercom_companies, intercom_contacts."""
         if table == "stripe_customers":
             for r in rows:
-                self.add_customer(r["customer_id"], r["account_id"])
+                # A deleted customer's stub has no metadata: its account key is unknown, not its id.
+                if not (r.get("deleted") and r.get("metadata") is None):
+                    self.add_customer(r["customer_id"], r["account_id"])
         elif table == "intercom_companies":
             for r in rows:
                 self.add_company(r["intercom_id"], r["company_id"])
