@@ -15,10 +15,10 @@ How each table is pulled, and why (docs/api_source.md has the full story):
   cursor). Intercom cannot search companies by time, and data events can only
   be listed per contact, so every contact is needed anyway.
 - Intercom conversations and tickets: ``POST /<resource>/search`` for
-  ``updated_at`` after the cursor (the newest ``updated_at`` seen).
+  ``updated_at`` after the start (the cursor is the newest ``updated_at`` seen).
 - Intercom data events: each contact's ``GET /events``, keeping events
-  created at or after the cursor (the newest ``created_at`` seen).
-- Survey responses: ``GET /surveys/responses?created_since=<cursor>``.
+  created at or after the start (the cursor is the newest ``created_at`` seen).
+- Survey responses: ``GET /surveys/responses?created_since=<start>``.
 
 Every incremental pull starts a look-back (``lookback_days``) before its
 cursor, so an object or event that arrives late, dated before the last run,
