@@ -36,7 +36,7 @@ $(MANIFEST): $(STAMP) $(DBT_FILES)
 	touch $(MANIFEST)
 
 run: $(MANIFEST)
-	$(BIN)/python -m dagster_project.run
+	@$(BIN)/python -m dagster_project.run
 
 # The api source end to end without a vendor account: a Stripe- and Intercom-compatible server on
 # 127.0.0.1 holding the demo book in today's API shapes, then the job against it.

@@ -42,10 +42,13 @@ class ProgressHandler(logging.Handler):
         elif kind == "STEP_SUCCESS":
             seconds = now - self.step_started.get(event.step_key, now)
             self.console.print(f"[green]done[/] {event.step_key} [dim]({seconds:.1f}s)[/]")
-        elif kind == "STEP_FAILURE":
+        elif kind in ("STEP_FAILURE", "RESOURCE_INIT_FAILURE"):
+            # A resource that cannot start (a bad setting, the warehouse held by another run) fails the
+            # run before any step: shown the same way.
+            step = event.step_key or "starting the run"
             message = user_error(event.event_specific_data.error)
-            self.failures.append((event.step_key, message))
-            self.console.print(f"[bold red]FAILED[/] {event.step_key}: {message.splitlines()[0]}")
+            self.failures.append((step, message))
+            self.console.print(f"[bold red]FAILED[/] {step}: {message.splitlines()[0]}")
 
     def _built(self, event: dg.DagsterEvent, now: float) -> None:
         key = event.asset_key.to_user_string()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import sys
 import time
+import uuid
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -19,7 +20,7 @@ from dagster_project.defs.publishing.resources import PublishFolder
 from dagster_project.instance import prepare_home
 from dagster_project.progress import ProgressHandler, progress_logger
 from dagster_project.report import REPORT_FILE
-from dagster_project.warehouse.resource import Warehouse
+from dagster_project.warehouse.resource import Warehouse, WarehouseLockedError
 
 
 def tables_summary(warehouse: Warehouse) -> str:
@@ -133,6 +134,20 @@ def main() -> int:
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     from dagster_project.definitions import defs
 
+    # One run writes at a time: held before anything is written, to the end; a run that cannot have it
+    # says so in one line and changes nothing.
+    run_id = str(uuid.uuid4())
+    with ExitStack() as held:
+        try:
+            held.enter_context(Warehouse().held_for(run_id))
+        except WarehouseLockedError as busy:
+            print(busy, flush=True)
+            return 1
+        return _run(defs, home, run_id)
+
+
+def _run(defs: dg.Definitions, home: Path, run_id: str) -> int:
+    """Execute the job for the last complete day as run ``run_id``; print progress, then the book."""
     log_file = home.parent / "logs" / f"run-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     # The terminal keeps a copy of the real stdout; everything else printed during the run (dbt's own
@@ -152,6 +167,7 @@ def main() -> int:
             result = job.execute_in_process(
                 instance=instance,
                 raise_on_error=False,
+                run_id=run_id,
                 partition_key=day,
                 run_config={"loggers": {"progress": {}}},
             )

@@ -34,8 +34,9 @@ from dagster_project.warehouse.engines import (
     WarehouseBusyError,
     engine_for,
 )
+from dagster_project.warehouse.run_lock import DEFAULT_WAIT_SECONDS, WarehouseLockedError, run_lock
 
-__all__ = ["Query", "Rows", "Warehouse", "WarehouseBusyError"]
+__all__ = ["Query", "Rows", "Warehouse", "WarehouseBusyError", "WarehouseLockedError"]
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -61,6 +62,43 @@ class Warehouse(dg.ConfigurableResource):
     # consecutive windows of days, so its memory and spill stay those of a medium book.
     # HEALTH_HISTORY_BATCH_ACCOUNT_DAYS; 0 builds any window at once.
     history_batch_account_days: int | None = None
+    # How long a run waits for another run writing the warehouse before it stops, changing nothing;
+    # HEALTH_RUN_LOCK_WAIT_SECONDS.
+    run_lock_wait_seconds: float | None = None
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[Warehouse]:
+        """For a run, hold the warehouse from before its first write to its end (`run_lock`); a sensor
+        or schedule that only reads holds nothing."""
+        if context.dagster_run is None:
+            yield self
+            return
+        with self.held_for(context.run_id):
+            yield self
+
+    @contextmanager
+    def held_for(self, run_id: str) -> Iterator[None]:
+        """The warehouse to run ``run_id`` alone; WarehouseLockedError if another run keeps it too long."""
+        with run_lock(self.file, run_id, self.lock_wait, shown=self.shown_location):
+            yield
+
+    @property
+    def lock_wait(self) -> float:
+        if self.run_lock_wait_seconds is not None:
+            return self.run_lock_wait_seconds
+        value = env_or("HEALTH_RUN_LOCK_WAIT_SECONDS", str(DEFAULT_WAIT_SECONDS))
+        try:
+            return float(value)
+        except ValueError:
+            raise ValueError(f"HEALTH_RUN_LOCK_WAIT_SECONDS={value!r} is not a number of seconds") from None
+
+    @property
+    def shown_location(self) -> str:
+        """The warehouse file as a user names it: relative to the current folder when inside it."""
+        try:
+            return str(self.file.relative_to(Path.cwd()))
+        except ValueError:
+            return str(self.file)
 
     @property
     def file(self) -> Path:
