@@ -29,10 +29,12 @@ $(STAMP): pyproject.toml constraints.txt
 MANIFEST := dbt/target/manifest.json
 DBT_FILES := $(shell find dbt/dbt_project.yml dbt/profiles.yml dbt/models dbt/macros dbt/tests seeds -type f 2>/dev/null)
 
-# Parsed with the warehouse path the job will use, so the job's dbt runs start from this parse.
+# Parsed with the warehouse path the job will use, so the job's dbt runs start from this parse; two
+# makes started together parse one after the other (flock), never into the same files at once.
+FLOCK := $(if $(shell command -v flock),flock $(abspath $(VENV))/.dbt-parse.lock,)
 $(MANIFEST): $(STAMP) $(DBT_FILES)
 	cd dbt && HEALTH_WAREHOUSE=$(abspath $(or $(HEALTH_WAREHOUSE),data/warehouse.duckdb)) \
-		../$(BIN)/dbt parse --quiet --profiles-dir .
+		$(FLOCK) ../$(BIN)/dbt parse --quiet --profiles-dir .
 	touch $(MANIFEST)
 
 run: $(MANIFEST)
