@@ -238,3 +238,17 @@ def test_an_endpoint_that_keeps_failing_is_named_in_one_line_on_the_terminal(tmp
     assert "STRIPE_API_BASE" in shown and "run again later" in shown
     assert "\n" not in shown and "_Retryable" not in shown and "sk_test" not in shown
     assert table_counts(path) == dict.fromkeys(RAW_TABLES, 0)  # nothing landed, not even customers
+
+
+def test_an_invoice_in_a_currency_with_no_rate_stops_the_run_before_dbt_naming_it(tmp_path):
+    drop = tmp_path / "drop"
+    shutil.copytree(DROP, drop)
+    lines = (drop / "stripe" / "invoices.jsonl").read_text().splitlines()
+    # The first invoice, billed in Zambian kwacha instead of dollars.
+    lines[0] = lines[0].replace('"currency": "usd"', '"currency": "ZMW"', 1)
+    (drop / "stripe" / "invoices.jsonl").write_text("\n".join(lines) + "\n")
+    result = materialise(tmp_path / "w.duckdb", raise_on_error=False, kind="files", files_dir=str(drop))
+    assert not result.success
+    shown = user_error(result.get_step_failure_events()[0].event_specific_data.error)
+    assert shown.startswith("UnknownCurrencyError: billing in 1 currency with no rate: ZMW (stripe_invoices ")
+    assert "in_acme_jan" in shown and "seeds/currency_rates.csv" in shown and "\n" not in shown

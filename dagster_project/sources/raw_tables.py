@@ -390,6 +390,8 @@ LOAD_COLUMNS: tuple[Column, ...] = (
 )
 
 QUARANTINE_TABLE = "quarantine"
+# The older copies of objects read twice in one load, beside the quarantine and in its shape: kept, not lost.
+SUPERSEDED_TABLE = "superseded"
 QUARANTINE_COLUMNS: tuple[Column, ...] = (
     _col("source_table", STR, "The raw table the record was meant for."),
     _col("record", STR, "The original record, as text."),

@@ -6,27 +6,39 @@ DROP = Path(__file__).resolve().parents[1] / "fixtures" / "files_drop"
 
 # Worked out by hand from the fixture files: (table, exact reason).
 EXPECTED_QUARANTINE = [
-    ("stripe_customers", "line 5: created: not a unix timestamp (got 'yesterday')"),
+    ("stripe_customers", "stripe/customers.jsonl line 5: created: not a unix timestamp (got 'yesterday')"),
     (
         "stripe_customers",
-        "line 6: invalid JSON: Expecting property name enclosed in double quotes (column 62)",
+        "stripe/customers.jsonl line 6: "
+        "invalid JSON: Expecting property name enclosed in double quotes (column 62)",
     ),
-    ("stripe_subscriptions", "line 5: field 'customer' is required"),
-    ("stripe_subscriptions", "line 7: items.data[0].quantity: expected an integer, got 'ten'"),
+    ("stripe_subscriptions", "stripe/subscriptions.jsonl line 5: field 'customer' is required"),
+    (
+        "stripe_subscriptions",
+        "stripe/subscriptions.jsonl line 7: items.data[0].quantity: expected an integer, got 'ten'",
+    ),
     (
         "stripe_invoices",
-        "line 5: lines.has_more is true: the record holds only the first page of lines; "
+        "stripe/invoices.jsonl line 5: "
+        "lines.has_more is true: the record holds only the first page of lines; "
         "export it with every line (GET /v1/invoices/<id>/lines)",
     ),
-    ("intercom_companies", "line 6: field 'company_id' is required"),
-    ("intercom_contacts", "line 6: created_at: not a unix timestamp (got '2024-01-05')"),
+    ("intercom_companies", "intercom/companies.jsonl line 6: field 'company_id' is required"),
+    (
+        "intercom_contacts",
+        "intercom/contacts.jsonl line 6: created_at: not a unix timestamp (got '2024-01-05')",
+    ),
     (
         "intercom_conversations",
-        "line 4: source.author.type: unknown value 'robot' "
+        "intercom/conversations.jsonl line 4: source.author.type: unknown value 'robot' "
         "(expected 'user', 'contact', 'lead', 'admin', 'bot' or 'team')",
     ),
-    ("intercom_tickets", "line 5: priority: unknown value 'critical' (expected low, normal, high or urgent)"),
-    ("intercom_survey_responses", "line 4: score: nps scores are 0 to 10, got 11"),
+    (
+        "intercom_tickets",
+        "intercom/tickets.jsonl line 5: "
+        "priority: unknown value 'critical' (expected low, normal, high or urgent)",
+    ),
+    ("intercom_survey_responses", "intercom/surveys.jsonl line 4: score: nps scores are 0 to 10, got 11"),
     (
         "intercom_events",
         "intercom/events.csv: occurred_at: not an ISO-8601 timestamp or unix seconds (got 'yesterday')",

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from dagster_project.defs.ingestion.currencies import BILLING_CURRENCIES, check_currencies
 from dagster_project.defs.ingestion.landing import LandingReport, ensure_raw_schema, land, stored_cursors
 from dagster_project.defs.ingestion.resources import RawSource
 from dagster_project.defs.owners import DATA_ENGINEERING
@@ -79,7 +80,11 @@ def raw_tables(context: dg.AssetExecutionContext, warehouse: Warehouse, raw_sour
             source=source.name,
             batch_id=context.run.run_id,
             loaded_at=datetime.now(UTC).replace(tzinfo=None),
+            # A generator's snapshot is whatever size it was asked for; an export that shrank is suspect.
+            max_shrink=None if source.name == "demo" else raw_source.max_shrink(),
         )
+        if BILLING_CURRENCIES.keys() & set(reports):
+            check_currencies(session)
     for table, report in reports.items():
         for reason, count in report.skipped.items():
             context.log.info(f"raw.{table}: skipped {count} records that are not {table} rows: {reason}")

@@ -10,6 +10,7 @@ serves every engine.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from dagster_project.sources.raw_tables import (
     QUARANTINE_COLUMNS,
     QUARANTINE_TABLE,
     RAW_TABLES,
+    SUPERSEDED_TABLE,
     RawTable,
 )
 from dagster_project.warehouse.engines import Session
@@ -36,6 +38,14 @@ READ_ORDER = "_read_order"
 
 class RecordsLostError(RuntimeError):
     """A connector read more records than it landed or quarantined."""
+
+
+class SnapshotShrinkError(RuntimeError):
+    """A full snapshot far smaller than the table it would replace: refused, nothing landed."""
+
+
+# A snapshot may hold this share fewer rows than the table it replaces (HEALTH_SNAPSHOT_MAX_SHRINK).
+DEFAULT_MAX_SHRINK = 0.5
 
 
 @dataclass
@@ -84,9 +94,10 @@ def ensure_raw_schema(session: Session) -> None:
         partition = day.column.name if day else None
         session.create_table(name, _columns_sql(table.stored_columns), partitioned_by=partition, lake=True)
         _add_missing_columns(session, name, table)
-    session.execute(
-        f"create table if not exists {SCHEMA}.{QUARANTINE_TABLE} ({_columns_sql(QUARANTINE_COLUMNS)})"
-    )
+    for kept_aside in (QUARANTINE_TABLE, SUPERSEDED_TABLE):
+        session.execute(
+            f"create table if not exists {SCHEMA}.{kept_aside} ({_columns_sql(QUARANTINE_COLUMNS)})"
+        )
     session.execute(
         f"create table if not exists {CURSORS_TABLE} "
         "(table_name VARCHAR, cursor VARCHAR, batch_id VARCHAR, updated_at TIMESTAMP)"
@@ -117,12 +128,18 @@ def _scratch(table: str, part: str = "") -> str:
     return f"{SCHEMA}._landing_{table}{'_' + part if part else ''}"
 
 
-def _stage_extract(
-    session: Session,
-    extract: TableExtract,
-    load: dict[str, object],
-) -> tuple[LandingReport, list[QuarantinedRecord]]:
-    """Write one extract's rows to its scratch table; return the report and the quarantined records."""
+@dataclass
+class _Staged:
+    """One extract written to its scratch tables, waiting to be swapped in."""
+
+    extract: TableExtract
+    report: LandingReport
+    quarantined: list[QuarantinedRecord]
+    superseded: list[QuarantinedRecord]
+
+
+def _stage_extract(session: Session, extract: TableExtract, load: dict[str, object]) -> _Staged:
+    """Write one extract's rows to its scratch tables; its report, quarantined and superseded records."""
     table = RAW_TABLES[extract.table]
     scratch = _scratch(table.name)
     # A snapshot vouching for unique ids needs no deduplication: no read order to keep (nor to drop
@@ -159,8 +176,9 @@ def _stage_extract(
         kind = reason_kind(record.reason)
         report.reasons[kind] = report.reasons.get(kind, 0) + 1
     report.cursor = extract.cursor
-    _settle(session, extract, staged, report)
-    return report, quarantined
+    superseded: list[QuarantinedRecord] = []
+    _settle(session, extract, staged, report, superseded)
+    return _Staged(extract, report, quarantined, superseded)
 
 
 def _read_order(batch: Batch, start: int, table: RawTable) -> tuple[pa.Array, int]:
@@ -178,12 +196,18 @@ def _read_order(batch: Batch, start: int, table: RawTable) -> tuple[pa.Array, in
     return order, pc.max(order).as_py() + 1
 
 
-def _settle(session: Session, extract: TableExtract, staged: int, report: LandingReport) -> None:
+def _settle(
+    session: Session,
+    extract: TableExtract,
+    staged: int,
+    report: LandingReport,
+    superseded: list[QuarantinedRecord],
+) -> None:
     """Keep one row per object (the newest copy) and, for an upsert, find what differs from the table.
 
-    Fills ``landed``, ``unchanged`` and ``superseded``. The rows to write end up in the ``rows`` scratch
-    table (the first scratch table itself for a snapshot vouching for unique ids) and, for an upsert, the
-    keys whose stored rows they replace in ``keys``.
+    Fills ``landed``, ``unchanged`` and ``superseded`` (and the superseded copies themselves). The rows
+    to write end up in the ``rows`` scratch table (the first scratch table itself for a snapshot
+    vouching for unique ids) and, for an upsert, the keys whose stored rows they replace in ``keys``.
     """
     table = RAW_TABLES[extract.table]
     if _one_row_per_id(extract):
@@ -193,10 +217,12 @@ def _settle(session: Session, extract: TableExtract, staged: int, report: Landin
     stored = _names_sql(c.name for c in table.stored_columns)
     session.execute(f"drop table if exists {rows}")
     session.execute(f"create table {rows} ({_columns_sql(table.stored_columns)})")
-    session.execute(f"insert into {rows} ({stored}) {_newest_copies_sql(table, scratch)}")
+    session.execute(f"insert into {rows} ({stored}) {_copies_sql(table, scratch)}")
     kept = session.fetchone(f"select count(*) from {rows}")[0]
     report.superseded = staged - kept
     report.landed = kept
+    if report.superseded:
+        superseded.extend(_superseded_records(session, table, scratch))
     if extract.mode == "upsert":
         keys = _scratch(table.name, "keys")
         session.execute(f"drop table if exists {keys}")
@@ -214,24 +240,44 @@ def _merge_key(table: RawTable) -> str:
     return table.parent_key or table.primary_key
 
 
-def _newest_copies_sql(table: RawTable, scratch: str) -> str:
-    """One row per primary key from ``scratch``: the latest ``updated_at`` where the table has one, else
-    the copy read last; parts only from the latest sighting of their parent, so a parent read twice
-    keeps the items of its newer copy only."""
+def _copies_sql(table: RawTable, scratch: str, newest: bool = True) -> str:
+    """The rows of ``scratch`` that win (``newest``), or those that lose (the superseded copies): one row
+    per primary key, the latest ``updated_at`` where the table has one, else the copy read last; parts
+    only from the latest sighting of their parent, so a parent read twice keeps the items of its newer
+    copy only."""
     stored = _names_sql(c.name for c in table.stored_columns)
-    newest = '"updated_at" desc nulls last, ' if "updated_at" in table.column_names else ""
+    by_update = '"updated_at" desc nulls last, ' if "updated_at" in table.column_names else ""
     latest_parent = (
         f', max("{READ_ORDER}") over (partition by "{table.parent_key}") as _parent_sighting'
         if table.parent_key
         else ""
     )
-    of_latest_parent = f' and "{READ_ORDER}" = _parent_sighting' if table.parent_key else ""
+    wins = f'_rank = 1 and "{READ_ORDER}" = _parent_sighting' if table.parent_key else "_rank = 1"
     return f"""select {stored} from (
         select *, row_number() over (
-            partition by "{table.primary_key}" order by {newest}"{READ_ORDER}" desc
+            partition by "{table.primary_key}" order by {by_update}"{READ_ORDER}" desc
         ) as _rank{latest_parent}
         from {scratch}
-    ) as ranked where _rank = 1{of_latest_parent}"""
+    ) as ranked where {wins if newest else f"not ({wins})"}"""
+
+
+def _superseded_records(session: Session, table: RawTable, scratch: str) -> list[QuarantinedRecord]:
+    """The superseded copies, each as its row's JSON text with the reason it lost, to keep beside the
+    quarantine (``raw.superseded``)."""
+    contract = _names_sql(table.column_names)
+    copies = session.fetch_arrow(
+        f"select {contract} from ({_copies_sql(table, scratch, newest=False)}) as lost"
+    )
+    key = table.primary_key
+    newer = "a later updated_at" if "updated_at" in table.column_names else "read later"
+    return [
+        QuarantinedRecord(
+            table.name,
+            json.dumps(row, default=str, ensure_ascii=False),
+            f"superseded: another copy of {key} {row[key]} in the same load won ({newer})",
+        )
+        for row in copies.to_pylist()
+    ]
 
 
 def _changed_keys_sql(table: RawTable, rows: str) -> str:
@@ -264,18 +310,15 @@ def _check_schema(table: RawTable, rows: pa.Table, origin: str) -> None:
         )
 
 
-def _swap_in(
-    session: Session,
-    extract: TableExtract,
-    quarantined: list[QuarantinedRecord],
-    load: dict[str, object],
-) -> None:
+def _swap_in(session: Session, staged: _Staged, load: dict[str, object]) -> None:
     """Replace or merge one table from its scratch tables (inside the caller's transaction)."""
+    extract = staged.extract
     table = RAW_TABLES[extract.table]
     target = f"{SCHEMA}.{table.name}"
     if extract.mode == "replace":
-        # A snapshot's quarantine describes that snapshot only.
-        session.execute(f"delete from {SCHEMA}.{QUARANTINE_TABLE} where source_table = ?", [table.name])
+        # A snapshot's quarantine and superseded copies describe that snapshot only.
+        for kept_aside in (QUARANTINE_TABLE, SUPERSEDED_TABLE):
+            session.execute(f"delete from {SCHEMA}.{kept_aside} where source_table = ?", [table.name])
     columns = _names_sql(c.name for c in table.stored_columns)
     if not _one_row_per_id(extract):
         rows = _scratch(table.name, "rows")
@@ -296,22 +339,32 @@ def _swap_in(
     else:
         session.execute(f"delete from {target}")
         session.execute(f"insert into {target} ({columns}) select {columns} from {_scratch(table.name)}")
-    if quarantined:
-        records = pa.Table.from_pylist(
-            [{"source_table": q.source_table, "record": q.record, "reason": q.reason} for q in quarantined]
-        )
-        session.load("_quarantined", records)
-        session.execute(
-            f"insert into {SCHEMA}.{QUARANTINE_TABLE} "
-            "select source_table, record, reason, ?, ?, ? from _quarantined",
-            [load["_source"], load["_loaded_at"], load["_batch_id"]],
-        )
+    for kept_aside, records in (
+        (QUARANTINE_TABLE, staged.quarantined),
+        (SUPERSEDED_TABLE, staged.superseded),
+    ):
+        if records:
+            _keep_aside(session, kept_aside, records, load)
     if extract.cursor is not None:
         session.execute(f"delete from {CURSORS_TABLE} where table_name = ?", [table.name])
         session.execute(
             f"insert into {CURSORS_TABLE} values (?, ?, ?, ?)",
             [table.name, extract.cursor, load["_batch_id"], load["_loaded_at"]],
         )
+
+
+def _keep_aside(
+    session: Session, table: str, records: list[QuarantinedRecord], load: dict[str, object]
+) -> None:
+    """Append records set aside (quarantined, superseded) to ``raw.<table>`` with the load's metadata."""
+    rows = pa.Table.from_pylist(
+        [{"source_table": r.source_table, "record": r.record, "reason": r.reason} for r in records]
+    )
+    session.load("_set_aside", rows)
+    session.execute(
+        f"insert into {SCHEMA}.{table} select source_table, record, reason, ?, ?, ? from _set_aside",
+        [load["_source"], load["_loaded_at"], load["_batch_id"]],
+    )
 
 
 def _one_row_per_id(extract: TableExtract) -> bool:
@@ -336,22 +389,43 @@ def unmatched_account_sql(table: RawTable) -> str | None:
     )
 
 
+def _check_shrink(session: Session, one: _Staged, max_shrink: float) -> None:
+    """SnapshotShrinkError when a full snapshot would replace a table with ``max_shrink`` of its rows
+    or more gone: an empty or truncated export, a folder that vanished, an API answering half a list."""
+    table = RAW_TABLES[one.extract.table]
+    stored = session.fetchone(f"select count(*) from {SCHEMA}.{table.name}")[0]
+    incoming = one.report.landed
+    if stored and incoming < stored * (1 - max_shrink):
+        raise SnapshotShrinkError(
+            f"raw.{table.name} from {one.extract.origin or 'the source'}: the snapshot has {incoming:,} rows "
+            f"where the table has {stored:,} ({1 - incoming / stored:.0%} fewer, more than "
+            f"HEALTH_SNAPSHOT_MAX_SHRINK={max_shrink:g} allows); nothing was landed. Check the export; "
+            f"if the book really shrank, run once with HEALTH_SNAPSHOT_MAX_SHRINK=1."
+        )
+
+
 def land(
     session: Session,
     extracts: Iterable[TableExtract],
     source: str,
     batch_id: str,
     loaded_at: datetime,
+    max_shrink: float | None = None,
 ) -> dict[str, LandingReport]:
-    """Land every extract; swap them all in at once, or leave ``raw`` untouched on any error."""
+    """Land every extract; swap them all in at once, or leave ``raw`` untouched on any error.
+
+    With ``max_shrink``, a full snapshot that would leave a table with fewer than ``1 - max_shrink`` of
+    its rows is refused (SnapshotShrinkError) before anything is swapped in.
+    """
     ensure_raw_schema(session)
     load = {"_source": source, "_loaded_at": loaded_at, "_batch_id": batch_id}
-    staged: list[tuple[TableExtract, LandingReport, list[QuarantinedRecord]]] = []
+    staged: list[_Staged] = []
     scratch_tables: list[str] = []
     try:
         for extract in extracts:
             scratch_tables.extend(_scratch(extract.table, part) for part in ("", "rows", "keys"))
-            report, quarantined = _stage_extract(session, extract, load)
+            one = _stage_extract(session, extract, load)
+            report = one.report
             if not report.reconciles:
                 raise RecordsLostError(
                     f"raw.{report.table} from {report.origin}: {report.read} records read but "
@@ -360,16 +434,18 @@ def land(
                     "skipped; nothing was landed. "
                     "This is a connector bug: report it with the source files or endpoint."
                 )
-            staged.append((extract, report, quarantined))
+            if max_shrink is not None and extract.mode == "replace":
+                _check_shrink(session, one, max_shrink)
+            staged.append(one)
         with session.transaction():
-            for extract, _, quarantined in staged:
-                _swap_in(session, extract, quarantined, load)
+            for one in staged:
+                _swap_in(session, one, load)
     finally:
         for scratch in scratch_tables:
             session.execute(f"drop table if exists {scratch}")
     reports = {}
-    for extract, report, _ in staged:
-        table = RAW_TABLES[extract.table]
+    for one in staged:
+        report, table = one.report, RAW_TABLES[one.extract.table]
         report.rows_in_table = session.fetchone(f"select count(*) from {SCHEMA}.{table.name}")[0]
         unmatched = unmatched_account_sql(table)
         report.unmatched_account_records = session.fetchone(unmatched)[0] if unmatched else 0

@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import dagster as dg
 
+from dagster_project.defs.ingestion.landing import DEFAULT_MAX_SHRINK
 from dagster_project.settings import absolute, env_or
 from dagster_project.sources.api import ApiSource
 from dagster_project.sources.api.versions import INTERCOM_API_VERSION, STRIPE_API_VERSION
@@ -45,12 +46,24 @@ class RawSource(dg.ConfigurableResource):
     stripe_api_version: str | None = None  # STRIPE_API_VERSION
     intercom_api_version: str | None = None  # INTERCOM_API_VERSION
     api_lookback_days: float | None = None  # HEALTH_API_LOOKBACK_DAYS
+    snapshot_max_shrink: float | None = None  # HEALTH_SNAPSHOT_MAX_SHRINK
 
     def source_kind(self) -> str:
         kind = (self.kind or env_or("HEALTH_SOURCE", "demo")).lower()
         if kind not in SOURCES:
             raise ValueError(f"HEALTH_SOURCE={kind!r} is not a source; use one of {', '.join(SOURCES)}")
         return kind
+
+    def max_shrink(self) -> float:
+        """The share of a table's rows a full snapshot may lose before it is refused (0 to 1)."""
+        share = (
+            self.snapshot_max_shrink
+            if self.snapshot_max_shrink is not None
+            else _number_env("HEALTH_SNAPSHOT_MAX_SHRINK", DEFAULT_MAX_SHRINK)
+        )
+        if not 0 <= share <= 1:
+            raise ValueError(f"HEALTH_SNAPSHOT_MAX_SHRINK={share} must be a share from 0 to 1")
+        return share
 
     def build(self) -> Source:
         """The configured connector, ready to extract."""

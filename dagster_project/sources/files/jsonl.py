@@ -45,13 +45,13 @@ def read_jsonl(
 ) -> Iterator[dict[str, Batch]]:
     """Parse every line of ``files`` with ``builder``, yielding batches of about ``batch_size`` records.
 
-    A reason starts with ``line N: ``, or ``<file> line N: `` for a part in the
-    folder ``<stem>/``.
+    A reason starts with where the record is: ``<file> line N: ``, the file
+    relative to the drop folder.
     """
     for path in files:
-        name = f"{relative(path, root)} " if path.parent == root / stem else ""
+        name = relative(path, root)
         for number, text in lines(path, root):
-            where = f"{name}line {number}: "
+            where = f"{name} line {number}: "
             try:
                 obj = json.loads(text)
             except json.JSONDecodeError as error:

@@ -51,9 +51,22 @@ def files_of(root: Path, stem: str, formats: tuple[str, ...]) -> list[Path]:
         single = root / f"{stem}.{fmt}"
         if single.is_file():
             found.append(single)
+        elif single.exists() or single.is_symlink():
+            # A folder (or a broken link) where a file belongs: never read as "absent", which would
+            # replace a good table with an empty one.
+            raise SourceError(
+                f"files source: {stem}.{fmt} in {root} is not a readable file (a folder, or a link to "
+                f"nothing); put the export in that file, or its parts in a folder {stem}/ "
+                "(docs/files_source.md)"
+            )
     folder = root / stem
     if folder.is_dir():
         found.extend(sorted(p for p in folder.iterdir() if p.is_file() and p.suffix[1:] in formats))
+    elif folder.exists():
+        raise SourceError(
+            f"files source: {stem} in {root} is a file without an extension; name it {stem}.{formats[0]} "
+            f"or make it a folder {stem}/ of parts (docs/files_source.md)"
+        )
     return found
 
 

@@ -13,7 +13,7 @@ from dagster_project.sources.raw_tables import RAW_TABLES
 
 from .arrow import rows_to_table
 from .directory import Directory
-from .fields import RecordError, RecordSkipped, record_text
+from .fields import RecordError, RecordSkipped, record_text, unstorable
 from .kinds import RecordKind
 
 
@@ -52,6 +52,7 @@ class BatchBuilder:
         """
         try:
             parsed = self.kind.parse(obj, self.directory)
+            _check_storable(parsed)
         except RecordSkipped as skipped:
             self.skip(skipped.reason)
             return False
@@ -96,6 +97,15 @@ class BatchBuilder:
         self._skipped = Counter()
         self.pending = 0
         return {t: b for t, b in batches.items() if b.rows.num_rows or b.quarantined or b.skipped}
+
+
+def _check_storable(parsed: dict[str, list[dict[str, Any]]]) -> None:
+    """RecordError for a record whose rows hold a value no raw column can (the whole record is set aside)."""
+    for rows in parsed.values():
+        for row in rows:
+            reason = unstorable(row)
+            if reason:
+                raise RecordError(reason)
 
 
 def at_least_one(

@@ -92,12 +92,42 @@ def metadata_json(metadata: Mapping[str, Any] | None) -> str | None:
     """An object's metadata as compact JSON text with sorted keys, so equal metadata gives equal text."""
     if metadata is None:
         return None
-    return json.dumps(metadata, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return json.dumps(
+            metadata, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
+    except ValueError:
+        raise RecordError("metadata: NaN or an infinite number is not JSON and cannot be stored") from None
+
+
+# What a raw table's columns can hold: BIGINT and UTF-8 text.
+_INT64 = (-(2**63), 2**63 - 1)
+
+
+def unstorable(row: Mapping[str, Any]) -> str | None:
+    """Why a parsed row cannot be stored (an integer beyond 64 bits, text that is not valid Unicode), naming
+    the column; None when every value fits."""
+    for column, value in row.items():
+        if isinstance(value, int) and not isinstance(value, bool) and not _INT64[0] <= value <= _INT64[1]:
+            return f"{column}: {show(value)} does not fit a 64-bit integer"
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as error:
+                bad = error.object[error.start : error.end]
+                return f"{column}: text with an unpaired surrogate ({bad!a}) is not valid Unicode"
+    return None
 
 
 def record_text(obj: Any) -> str:
-    """The text kept in quarantine for a record that arrived as a parsed JSON value."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str)
+    """The text kept in quarantine for a record that arrived as a parsed JSON value (escaped where it holds
+    text that is not valid Unicode, so the quarantine can store it)."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, default=str)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(obj, separators=(",", ":"), default=str)
+    return text
 
 
 def _location(loc: tuple[int | str, ...]) -> str:
