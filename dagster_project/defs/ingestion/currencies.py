@@ -38,14 +38,18 @@ def check_currencies(session: Session, seed: Path = CURRENCY_SEED) -> None:
     rated = rated_currencies(seed)
     missing: dict[str, dict[str, list[str]]] = {}
     for table, record in BILLING_CURRENCIES.items():
-        rows = session.fetchall(
-            f"select lower(currency), {record} from raw.{table} where currency is not null order by 1, 2"
+        seen = session.fetchall(
+            f"select distinct lower(currency) from raw.{table} where currency is not null"
         )
-        for currency, key in rows:
-            if currency not in rated:
-                seen = missing.setdefault(currency, {}).setdefault(table, [])
-                if key not in seen:
-                    seen.append(key)
+        for (currency,) in seen:
+            if currency in rated:
+                continue
+            examples = session.fetchall(
+                f"select distinct {record} from raw.{table} where lower(currency) = ? order by 1 "
+                f"limit {EXAMPLES + 1}",
+                [currency],
+            )
+            missing.setdefault(currency, {})[table] = [key for (key,) in examples]
     if not missing:
         return
     parts = []
