@@ -1,5 +1,5 @@
 """What `make run` shows while it works: one line per built table and per finished step, with rows and
-seconds; the full Dagster log goes to a file."""
+the time each really took; a warning block at the end; the full Dagster log goes to a file."""
 
 from __future__ import annotations
 
@@ -12,6 +12,77 @@ import dagster as dg
 from rich.console import Console
 
 ROWS = ("dagster/row_count", "rows_written")
+# How long building one table took, where the step that built it says: dbt's own timing of the model,
+# the landing's of a raw table. A step building one table is timed by its step line.
+SECONDS = ("Execution Duration", "landing_seconds")
+# dagster-dbt's note for each singular dbt test it cannot attach to one asset: about wiring, not data.
+_NOT_A_WARNING = ("Logging an `AssetObservation` instead of an `AssetCheckResult`",)
+
+
+class RunWarnings:
+    """What deserves a look after a run, by kind: counted, with one example of each."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, list[str]] = {}
+
+    def add(self, kind: str, example: str, count: int = 1) -> None:
+        self.kinds.setdefault(kind, []).extend([example] * count)
+
+    def from_log(self, step: str | None, message: str) -> None:
+        """A warning the code logged (``context.log.warning``), by what it is about."""
+        if message.startswith(_NOT_A_WARNING):
+            return
+        if "match no billing customer" in message:
+            self.add("accounts with no billing customer", message)
+        elif step and step.startswith("churn"):
+            self.add("churn model", message)
+        else:
+            # Named after the step, as the UI names it: marts__prioritized_accounts is "prioritized accounts".
+            self.add((step or "the run").removeprefix("marts__").replace("_", " "), message)
+
+    def from_check(self, evaluation) -> None:
+        """A check that did not pass: a stale source, a warning check, an error check."""
+        if evaluation.passed:
+            return
+        where = f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}"
+        details = ", ".join(f"{k} {v.value}" for k, v in list(evaluation.metadata.items())[:3])
+        example = f"{where}" + (f" ({details})" if details else "")
+        if evaluation.check_name == "source_is_fresh":
+            self.add("stale sources", example)
+        elif evaluation.severity == dg.AssetCheckSeverity.ERROR:
+            self.add("checks that failed", example)
+        else:
+            self.add("checks that warned", example)
+
+    def from_landing(self, key: str, metadata) -> None:
+        """Quarantined and superseded records of a landed raw table."""
+        quarantined = _value(metadata, "records_quarantined")
+        if quarantined:
+            reasons = _value(metadata, "quarantine_reasons") or {}
+            why = ", ".join(list(reasons)[:3])
+            self.add(
+                "quarantined records", f"{key}: {quarantined}" + (f" ({why})" if why else ""), quarantined
+            )
+        superseded = _value(metadata, "records_superseded")
+        if superseded:
+            self.add(
+                "superseded copies", f"{key}: {superseded} older copies kept in raw.superseded", superseded
+            )
+
+    def lines(self) -> list[str]:
+        """The block to print: a line per kind, most frequent first; empty when there is nothing."""
+        if not self.kinds:
+            return []
+        ranked = sorted(self.kinds.items(), key=lambda kv: -len(kv[1]))
+        lines = [f"Warnings ({len(ranked)} kind{'s' if len(ranked) > 1 else ''}; the log has each in full):"]
+        for kind, examples in ranked:
+            lines.append(f"  {kind}: {len(examples):,}, e.g. {examples[0]}")
+        return lines
+
+
+def _value(metadata, key: str):
+    entry = metadata.get(key)
+    return getattr(entry, "value", entry)
 
 
 class ProgressHandler(logging.Handler):
@@ -24,21 +95,33 @@ class ProgressHandler(logging.Handler):
         self.log = log_file.open("a", encoding="utf-8")
         self.seen: set[str] = set()
         self.step_started: dict[str, float] = {}
-        self.last_done = time.monotonic()
         self.failures: list[tuple[str, str]] = []
+        self.warnings = RunWarnings()
 
     def emit(self, record: logging.LogRecord) -> None:
         self.log.write(f"{time.strftime('%H:%M:%S')} {record.levelname} {record.getMessage()}\n")
         self.log.flush()
-        event = getattr(record, "dagster_meta", {}).get("dagster_event")
+        meta = getattr(record, "dagster_meta", {})
+        event = meta.get("dagster_event")
         if event is None:
+            if record.levelno >= logging.WARNING:
+                self.warnings.from_log(meta.get("step_key"), meta.get("orig_message") or record.getMessage())
             return
         now = time.monotonic()
         kind = event.event_type_value
         if kind == "STEP_START":
             self.step_started[event.step_key] = now
         elif kind == "ASSET_MATERIALIZATION":
-            self._built(event, now)
+            self._built(event)
+        elif kind == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            self.warnings.from_check(evaluation)
+            if not evaluation.passed:
+                failed = evaluation.severity == dg.AssetCheckSeverity.ERROR
+                self.console.print(
+                    f"  [yellow]check {'failed' if failed else 'warned'}[/] "
+                    f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}"
+                )
         elif kind == "STEP_SUCCESS":
             seconds = now - self.step_started.get(event.step_key, now)
             self.console.print(f"[green]done[/] {event.step_key} [dim]({seconds:.1f}s)[/]")
@@ -50,16 +133,19 @@ class ProgressHandler(logging.Handler):
             self.failures.append((step, message))
             self.console.print(f"[bold red]FAILED[/] {step}: {message.splitlines()[0]}")
 
-    def _built(self, event: dg.DagsterEvent, now: float) -> None:
+    def _built(self, event: dg.DagsterEvent) -> None:
         key = event.asset_key.to_user_string()
         if key in self.seen:  # a range of days gives one event per day; one line per table is enough
             return
         self.seen.add(key)
         metadata = event.event_specific_data.materialization.metadata
+        if key.startswith("raw/"):
+            self.warnings.from_landing(key.replace("/", ".", 1), metadata)
         rows = next((metadata[name].value for name in ROWS if name in metadata), None)
+        seconds = next((metadata[name].value for name in SECONDS if name in metadata), None)
         shown = f"{rows:>12,} rows" if isinstance(rows, int) else " " * 17
-        self.console.print(f"  {key:<58} {shown}  [dim]{now - self.last_done:5.1f}s[/]")
-        self.last_done = now
+        took = f"  [dim]{seconds:5.1f}s[/]" if isinstance(seconds, int | float) else ""
+        self.console.print(f"  {key:<58} {shown}{took}")
 
     def close(self) -> None:
         self.log.close()

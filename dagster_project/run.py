@@ -174,6 +174,7 @@ def _run(defs: dg.Definitions, home: Path, run_id: str) -> int:
     finally:
         handler.close()
     if not result.success:
+        _print_warnings(console, handler)
         # Each failure was printed, in one line, when its step failed: name the steps, not the errors again.
         failed = ", ".join(step for step, _ in handler.failures) or "no step (see the log)"
         console.print(
@@ -187,9 +188,17 @@ def _run(defs: dg.Definitions, home: Path, run_id: str) -> int:
     print(tables_summary(warehouse))
     print(worklist_summary(warehouse))
     print(effectiveness_summary(warehouse))
+    sys.stdout.flush()
+    _print_warnings(console, handler)
     print(f"Report: {PublishFolder().folder / REPORT_FILE} (opens offline in a browser)")
     print(f"Run history: {os.environ['DAGSTER_HOME']} (see it with `make dev`); log: {log_file}")
     return 0
+
+
+def _print_warnings(console: Console, handler: ProgressHandler) -> None:
+    """The run's warnings, a line per kind with a count and one example (the log has every one)."""
+    for n, line in enumerate(handler.warnings.lines()):
+        console.print(line, style="yellow" if n == 0 else None, markup=False)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ def test_the_job_runs_on_the_api_source_and_publishes_without_leaking_a_credenti
         "DAGSTER_HOME": str(tmp_path / "dagster_home"),
         "HEALTH_PUBLISH_DIR": str(tmp_path / "published"),
         "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ.get('PATH', '')}",
+        # Invoices and tickets stop hours before the end of yesterday: more than an hour old, stale.
+        "HEALTH_FRESHNESS_HOURS": "1",
     }
     done = subprocess.run(
         [sys.executable, "tests/sources/api_sandbox.py", "--accounts", "40", "--days", "120"],
@@ -34,6 +36,11 @@ def test_the_job_runs_on_the_api_source_and_publishes_without_leaking_a_credenti
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "Published tables (marts):" in done.stdout and "active accounts" in done.stdout
+    # The terminal's warnings block names each kind the run had, with a count and an example.
+    block = done.stdout[done.stdout.index("Warnings (") :]
+    kinds = ("stale sources: ", "accounts with no billing customer: ", "churn model: ", "customer signals: ")
+    for kind in kinds:
+        assert f"\n  {kind}" in block, block
     # The run read every table over HTTP from the sandbox...
     (log,) = (tmp_path / "logs").glob("run-*.log")
     assert "land_raw_tables" in log.read_text()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -66,6 +67,7 @@ class LandingReport:
     unchanged: int = 0
     superseded: int = 0
     quarantined: int = 0
+    seconds: float = 0.0
     rows_in_table: int = 0
     unmatched_account_records: int = 0
     cursor: str | None = None
@@ -140,6 +142,7 @@ class _Staged:
 
 def _stage_extract(session: Session, extract: TableExtract, load: dict[str, object]) -> _Staged:
     """Write one extract's rows to its scratch tables; its report, quarantined and superseded records."""
+    started = time.monotonic()
     table = RAW_TABLES[extract.table]
     scratch = _scratch(table.name)
     # A snapshot vouching for unique ids needs no deduplication: no read order to keep (nor to drop
@@ -178,6 +181,7 @@ def _stage_extract(session: Session, extract: TableExtract, load: dict[str, obje
     report.cursor = extract.cursor
     superseded: list[QuarantinedRecord] = []
     _settle(session, extract, staged, report, superseded)
+    report.seconds = time.monotonic() - started
     return _Staged(extract, report, quarantined, superseded)
 
 
