@@ -72,7 +72,9 @@ def run_alerts(warehouse: Warehouse, url: str | None, partition: str = LAST) -> 
 
 def sensor_after_restart(warehouse: Warehouse):
     # A fresh context and no cursor: what the sensor sees after the daemon restarts.
-    return undelivered_alerts_sensor(dg.build_sensor_context(resources={"warehouse": warehouse}))
+    # The warehouse resource holds the run lock for runs: a sensor opens it inside a context.
+    with dg.build_sensor_context(resources={"warehouse": warehouse}) as context:
+        return undelivered_alerts_sensor(context)
 
 
 def test_a_new_risk_account_is_posted_exactly_once_across_two_runs_and_a_sensor_restart(
