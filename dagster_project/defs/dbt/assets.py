@@ -9,11 +9,12 @@ import json
 import os
 import shutil
 import time
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from dagster_project.defs.dbt.project import dbt_project
@@ -68,6 +69,7 @@ def _build(
     batches = [(start, end)]
     if in_batches and context.selected_asset_keys == context.assets_def.keys:
         batches = _history_windows(warehouse, start, end, first_build)
+    history_end = _history_end(warehouse, end)
     published = []
     with warehouse.exported_to_env():
         # Both dbt steps of a run share a target folder, which starts from this warehouse's last parse.
@@ -75,12 +77,12 @@ def _build(
         run_target, saved_parse = Path(dbt_project.project_dir) / target, _saved_parse(warehouse)
         _start_from(saved_parse, run_target)
         if len(batches) > 1:
-            _build_earlier_batches(context, dbt, batches, target)
+            _build_earlier_batches(context, dbt, batches, target, history_end)
             tested_days = "all" if batches[-1][0] > start else tested_days
             start = batches[-1][0]
         # The window goes through the environment, read when a model runs (macros/as_of_window.sql): as
         # --vars it would change dbt's parse state every day, and dbt would parse the whole project again.
-        with exported(_window_env(start, end, tested_days)):
+        with exported(_window_env(start, end, tested_days, history_end)):
             # Unit tests check the SQL, not the day's data: CI runs them (tests/dbt/test_unit_tests.py).
             build = ["build", "--exclude-resource-type", "unit_test"]
             reported = set()
@@ -111,12 +113,25 @@ def _check_all_reported(context: dg.AssetExecutionContext, reported: set[str]) -
         )
 
 
-def _window_env(start: date, end: date, tested_days: str) -> dict[str, str]:
+def _window_env(start: date, end: date, tested_days: str, history_end: date) -> dict[str, str]:
     return {
         "HEALTH_DBT_MIN_DATE": start.isoformat(),
         "HEALTH_DBT_MAX_DATE": end.isoformat(),
+        "HEALTH_DBT_HISTORY_END": history_end.isoformat(),
         "HEALTH_DBT_TEST_WINDOW": tested_days,
     }
+
+
+def _history_end(warehouse: Warehouse, end: date) -> date:
+    """Where the history of as-of dates ends (exclusive): the run's window end, or later where later days
+    were built already. A run for a past day rebuilds its own days, and the whole-table models (the
+    months of MRR movements) keep covering every day the daily tables hold."""
+    if not warehouse.columns("intermediate.int_as_of_dates"):
+        return end
+    built = warehouse.scalar("select max(as_of_date) from intermediate.int_as_of_dates")
+    if built is None:
+        return end
+    return max(end, pd.Timestamp(built).date() + timedelta(days=1))
 
 
 def _history_windows(
@@ -135,7 +150,11 @@ def _history_windows(
 
 
 def _build_earlier_batches(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, batches: list[tuple[date, date]], target: Path
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    batches: list[tuple[date, date]],
+    target: Path,
+    history_end: date,
 ) -> None:
     """Build the daily models over every batch but the last, one dbt run per batch (the run's own build
     covers the last). The models' tests run once, over every day, in the last batch's build."""
@@ -154,7 +173,7 @@ def _build_earlier_batches(
         args = ["build", "--select", " ".join(select), "--exclude", " ".join([AFTER_CHURN_MODEL, *excluded])]
         args += ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
         started = time.monotonic()
-        with exported(_window_env(batch_start, batch_end, "window")):
+        with exported(_window_env(batch_start, batch_end, "window", history_end)):
             dbt.cli(args, target_path=target).wait()
         context.log.info(f"{name}: [{batch_start}, {batch_end}) built in {time.monotonic() - started:.0f} s")
 
