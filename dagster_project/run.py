@@ -6,7 +6,6 @@ import os
 import sys
 import time
 import uuid
-import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -129,9 +128,6 @@ def _share(value, spec: str) -> str:
 def main() -> int:
     # Keep run history where `make dev` shows it.
     home = prepare_home()
-
-    # Backfill policies and owners are Dagster beta features we rely on knowingly: no warning per asset.
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
     from dagster_project.definitions import defs
 
     # One run writes at a time: held before anything is written, to the end; a run that cannot have it

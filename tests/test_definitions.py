@@ -182,3 +182,33 @@ def test_the_dbt_resource_knows_the_version_that_dbt_reports():
     reported = subprocess.run(command, capture_output=True, text=True, check=True)
     installed = re.search(r"installed:\s*(\d+\.\d+\.\d+)", reported.stdout).group(1)
     assert str(resource._cli_version) == installed
+
+
+def _manifest() -> dict:
+    import json
+
+    return json.loads((DBT_STAGING.parents[1] / "target" / "manifest.json").read_text())
+
+
+def test_every_dbt_test_is_an_asset_check_in_the_ui(graph):
+    checks = {key.name for key in graph.asset_check_keys}
+    # Singular tests (a SQL file of their own under dbt/tests/) that read several models are attached
+    # through `meta.dagster.ref`; otherwise dagster-dbt logs them as observations, not checks.
+    singular = [
+        node["name"]
+        for node in _manifest()["nodes"].values()
+        if node["resource_type"] == "test" and node["original_file_path"].startswith("tests/")
+    ]
+    assert len(singular) >= 7
+    assert [name for name in singular if name not in checks] == []
+
+
+def test_every_dbt_model_has_yaml_describing_it_and_each_column():
+    for node in _manifest()["nodes"].values():
+        if node["resource_type"] != "model":
+            continue
+        assert node.get("patch_path"), f"{node['name']} has no YAML"
+        assert node["description"].strip(), node["name"]
+        assert node["columns"], f"{node['name']} lists no columns"
+        undescribed = [c for c, column in node["columns"].items() if not column["description"].strip()]
+        assert undescribed == [], node["name"]

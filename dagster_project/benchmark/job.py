@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import dagster as dg
@@ -46,7 +45,6 @@ def generate() -> dict:
 def run_job(day: str) -> tuple[list[dict], str, bool]:
     """The daily job for ``day`` on the run history in DAGSTER_HOME (the parent gives each profile one);
     each step's times and rows."""
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
     from dagster_project.definitions import defs
 
     prepare_home()

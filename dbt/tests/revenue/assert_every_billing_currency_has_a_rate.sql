@@ -1,5 +1,7 @@
 -- Currencies seen anywhere in billing that seeds/currency_rates.csv does not list: their money would
 -- drop out of MRR and lifetime value. The test passes when there are none.
+-- A check of currency_rates in Dagster (the test reads more than one model).
+{{ config(meta={'dagster': {'ref': {'name': 'currency_rates'}}}) }}
 with
 
 billing_currencies as (

@@ -1,6 +1,8 @@
 -- Months whose MRR movements do not add up to the change in total MRR between the days that
 -- represent the month and the month before in mrr_daily (each month's last day in the history;
 -- before the history, the movements' own previous_mrr). The test passes when there are none.
+-- A check of mrr_movements in Dagster (the test reads more than one model).
+{{ config(meta={'dagster': {'ref': {'name': 'mrr_movements'}}}) }}
 with
 
 daily_totals as (

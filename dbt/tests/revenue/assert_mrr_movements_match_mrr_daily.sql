@@ -1,5 +1,7 @@
 -- Account-months whose MRR in the movements differs from mrr_daily on the day that represents the
 -- month: both must come from the same item periods. The test passes when there are none.
+-- A check of int_mrr_movements in Dagster (the test reads more than one model).
+{{ config(meta={'dagster': {'ref': {'name': 'int_mrr_movements'}}}) }}
 with
 
 movements as (
