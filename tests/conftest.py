@@ -32,6 +32,21 @@ def demo_run(tmp_path_factory):
     return materialise(path, **SMALL_DEMO), path
 
 
+# Fixtures and parameters that need PostgreSQL's or Spark's drivers (extras `make test-engines` installs).
+_ENGINE_FIXTURES = {"postgres", "spark_folder", "spark_server"}
+_ENGINE_PARAMS = {"postgres", "spark"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects on the marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test of PostgreSQL or Spark `engines`: `make test` leaves them to `make test-engines`."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        engine_param = any(isinstance(v, str) and v in _ENGINE_PARAMS for v in params.values())
+        if engine_param or _ENGINE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.engines)
+
+
 @pytest.fixture(scope="session")
 def postgres(tmp_path_factory):
     """A real PostgreSQL server for the session, on 127.0.0.1 in a temporary folder (tests/engines.py)."""

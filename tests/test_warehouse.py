@@ -241,6 +241,7 @@ def test_a_spark_warehouse_lent_to_dbt_is_free_for_its_process_and_closed_to_thi
     assert warehouse.scalar("select count(*) from marts.scores") == 2
 
 
+@pytest.mark.engines
 def test_dbt_and_the_python_assets_must_reach_the_same_spark(monkeypatch, tmp_path):
     monkeypatch.setenv("HEALTH_SPARK_METHOD", "thrift")
     monkeypatch.delenv("HEALTH_SPARK_REMOTE", raising=False)

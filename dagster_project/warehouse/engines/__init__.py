@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from dagster_project.settings import env_or
@@ -19,6 +20,8 @@ def engine_for(
     """The engine of ``target``, its connection settings read from the environment now (at run time)."""
     if target == "duckdb":
         return DuckDBEngine(file=file, busy_timeout_seconds=busy_timeout_seconds, memory_limit=memory_limit)
+    if target in ("postgres", "spark"):
+        _check_extra(target)
     if target == "postgres":
         # Imported here: psycopg is only needed where PostgreSQL is the warehouse.
         from dagster_project.warehouse.engines.postgres_engine import PostgresEngine
@@ -38,3 +41,16 @@ def engine_for(
 
         return SparkEngine.from_env(file.parent)
     raise ValueError(f"unknown warehouse target {target!r}: use one of {', '.join(TARGETS)}")
+
+
+# The module each engine's extra installs: a missing one says how to add it, instead of an import error.
+_EXTRA_MODULES = {"postgres": "psycopg2", "spark": "pyspark"}
+
+
+def _check_extra(target: str) -> None:
+    if importlib.util.find_spec(_EXTRA_MODULES[target]) is None:
+        raise ValueError(
+            f"HEALTH_TARGET={target} needs {target}'s drivers, which `make run` does not install: "
+            f'.venv/bin/pip install -c constraints.txt -e ".[{target}]" (or `make test-engines`, which '
+            "installs both)"
+        )
