@@ -241,6 +241,17 @@ def test_a_spark_warehouse_lent_to_dbt_is_free_for_its_process_and_closed_to_thi
     assert warehouse.scalar("select count(*) from marts.scores") == 2
 
 
+def test_a_spark_of_its_own_starts_after_a_remote_spark_was_used(spark_folder, monkeypatch):
+    from dagster_project.warehouse.engines.spark_engine import release
+
+    # What pyspark leaves in the environment once a Spark Connect session has started in this process.
+    release()
+    monkeypatch.setenv("SPARK_CONNECT_MODE_ENABLED", "1")
+    warehouse = Warehouse(path=str(spark_folder / "w.duckdb"), target="spark")
+    warehouse.write_table("marts.scores", pd.DataFrame({"score": [1, 2]}))
+    assert warehouse.scalar("select sum(score) from marts.scores") == 3
+
+
 @pytest.mark.engines
 def test_dbt_and_the_python_assets_must_reach_the_same_spark(monkeypatch, tmp_path):
     monkeypatch.setenv("HEALTH_SPARK_METHOD", "thrift")

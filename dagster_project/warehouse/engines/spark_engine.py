@@ -366,6 +366,9 @@ def _spark(engine: SparkEngine):
         else:
             engine.warehouse_dir.mkdir(parents=True, exist_ok=True)
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+            # pyspark marks the whole process as Spark Connect's once a remote session starts, and then
+            # refuses to start a Spark of its own: a local session after a remote one must clear it.
+            os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
             builder = PySparkSession.builder.enableHiveSupport()
             for key, value in engine.conf().items():
                 builder = builder.config(key, value)
