@@ -35,36 +35,69 @@ def tables_summary(warehouse: Warehouse) -> str:
 
 
 def worklist_summary(warehouse: Warehouse, top: int = 10) -> str:
-    """Today's book in a few lines: accounts by grade and signal, revenue at risk, the top of the worklist."""
+    """Today's book in a few lines: accounts by grade, signal and play, the unassigned queue, revenue at
+    risk, the top of the worklist."""
     grades = warehouse.query("select grade, count(*) as n from marts.customer_health group by 1 order by 1")
     signals = warehouse.query(
         "select signal, count(*) as n from marts.customer_signals group by 1 order by 2 desc"
     )
-    day, at_risk, accounts = warehouse.query(
-        "select max(as_of_date), sum(revenue_at_risk), count(*) from marts.prioritized_accounts"
+    plays = warehouse.query(
+        "select play, count(*) as n from marts.prioritized_accounts group by 1 order by 2 desc, 1"
+    )
+    day, at_risk, accounts, horizon = warehouse.query(
+        """select max(as_of_date), sum(revenue_at_risk), count(*), max(risk_horizon_days)
+           from marts.prioritized_accounts"""
+    ).iloc[0]
+    unassigned, unassigned_p1 = warehouse.query(
+        """select count(*), count(case when priority_tier = 'P1' then 1 end)
+           from marts.prioritized_accounts where queue = 'unassigned'"""
     ).iloc[0]
     worklist = warehouse.query(
-        f"""select priority_rank, priority_tier, account_name, owner, grade, health_score, lifetime_value,
-                   churn_likelihood, signal
+        f"""select priority_rank, priority_tier, account_name, queue, play, grade, churn_likelihood,
+                   priority_score
             from marts.prioritized_accounts order by priority_rank limit {int(top)}"""
     )
     lines = [
         f"As of {pd.Timestamp(day).date()}: {accounts:,} active accounts",
         "  by grade:  " + "  ".join(f"{r.grade} {r.n:,}" for r in grades.itertuples()),
         "  by signal: " + "  ".join(f"{r.signal} {r.n:,}" for r in signals.itertuples()),
-        f"  revenue at risk (MRR x 12 x churn likelihood): {at_risk:,.0f}",
+        "  by play:   " + "  ".join(f"{r.play} {r.n:,}" for r in plays.itertuples()),
+        f"  unassigned queue (no owner): {unassigned:,} accounts, {unassigned_p1:,} of them P1",
+        f"  revenue at risk (MRR x 12 x churn likelihood within {horizon} days): {at_risk:,.0f}",
         f"Top {len(worklist)} of the worklist (marts.prioritized_accounts):",
-        f"  {'#':>3} {'tier':<4} {'account':<28} {'owner':<18} {'grade':<5} {'health':>6} "
-        f"{'lifetime value':>14} {'churn':>6} signal",
+        f"  {'#':>3} {'tier':<4} {'account':<26} {'queue':<18} {'play':<22} {'grade':<5} {'churn':>6} "
+        f"{'at stake':>9}",
     ]
     for r in worklist.itertuples():
-        owner = r.owner if isinstance(r.owner, str) else "-"
         lines.append(
-            f"  {r.priority_rank:>3} {r.priority_tier:<4} {r.account_name[:28]:<28} {owner[:18]:<18} "
-            f"{r.grade:<5} {r.health_score:>6.0f} {r.lifetime_value:>14,.0f} "
-            f"{r.churn_likelihood:>6.0%} {r.signal}"
+            f"  {r.priority_rank:>3} {r.priority_tier:<4} {r.account_name[:26]:<26} {r.queue[:18]:<18} "
+            f"{r.play[:22]:<22} {r.grade:<5} {r.churn_likelihood:>6.0%} {r.priority_score:>9,.0f}"
         )
     return "\n".join(lines)
+
+
+def capture_summary(warehouse: Warehouse) -> str | None:
+    """The default order's catch of the churned MRR in the top 20% of the list, beside the handbook's."""
+    if not warehouse.columns("marts.worklist_effectiveness"):
+        return None
+    rows = warehouse.query(
+        """select method, is_default, churned_mrr_share, churner_share, snapshots
+           from marts.worklist_effectiveness where segment = 'all' and list_share = 0.2"""
+    )
+    default = rows[rows["is_default"]]
+    handbook = rows[rows["method"] == "health_x_lifetime_value"]
+    if default.empty or pd.isna(default["churned_mrr_share"].iloc[0]):
+        return "Does the worklist catch the revenue that leaves? No past snapshot has a known outcome yet."
+    d = default.iloc[0]
+    line = (
+        f"Does the worklist catch the revenue that leaves? (marts.worklist_effectiveness, "
+        f"{d.snapshots} past snapshots, out of sample)\n  the top 20% of the list ({d.method}) held "
+        f"{d.churned_mrr_share:.0%} of the churned MRR and {d.churner_share:.0%} of the churners"
+    )
+    if not handbook.empty and d.method != "health_x_lifetime_value":
+        h = handbook.iloc[0]
+        line += f"; ordered by health x lifetime value: {_share(h.churned_mrr_share, '.0%')} of the MRR"
+    return line
 
 
 @contextmanager
@@ -184,6 +217,9 @@ def _run(defs: dg.Definitions, home: Path, run_id: str) -> int:
     print(tables_summary(warehouse))
     print(worklist_summary(warehouse))
     print(effectiveness_summary(warehouse))
+    capture = capture_summary(warehouse)
+    if capture:
+        print(capture)
     sys.stdout.flush()
     _print_warnings(console, handler)
     print(f"Report: {PublishFolder().folder / REPORT_FILE} (opens offline in a browser)")

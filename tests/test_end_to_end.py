@@ -3,9 +3,11 @@ churn model, signals and worklist."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import duckdb
+import pandas as pd
 import pytest
 
 from dagster_project.defs.python_assets import PYTHON_TABLES
@@ -269,3 +271,55 @@ def test_the_run_summary_reports_the_backtest_and_the_report_is_published(demo_r
     assert "churned within 90 days, by grade: A " in summary
     report = (path.parent / "published" / "report.html").read_text(encoding="utf-8")
     assert report.count('class="chart"') == 6
+
+
+def test_the_worklist_is_coherent_and_its_proof_is_out_of_sample(demo_run):
+    _, path = demo_run
+    warehouse = Warehouse(path=str(path))
+    worklist = warehouse.query("select * from marts.prioritized_accounts")
+    plays = pd.read_csv(ROOT / "seeds" / "worklist_plays.csv").set_index("play")
+    # One play per account, from the seed, and its action alone: never a save and a growth action at once.
+    assert worklist["account_id"].is_unique and worklist["play"].isin(plays.index).all()
+    assert (worklist["recommended_action"] == plays.loc[worklist["play"], "action"].to_numpy()).all()
+    assert (worklist["play_kind"] == plays.loc[worklist["play"], "play_kind"].to_numpy()).all()
+    saves = worklist["play_kind"] == "save"
+    assert worklist.loc[saves, "priority_tier"].isin(["P1", "P3"]).all()
+    assert worklist.loc[~saves, "priority_tier"].isin(["P2", "P4"]).all()
+    # A material risk is always a save play or billing (which comes first), whatever the signal says.
+    material = worklist["churn_likelihood"] >= 0.10
+    assert saves[material].all()
+    # At most three reasons, the play's fact first; no comparison of two equal numbers.
+    for row in worklist.itertuples():
+        reasons = row.reasons.split("; ")
+        assert reasons[0] == row.play_reason and len(reasons) <= 3, row.reasons
+        assert not re.search(r"\b(\d+)% vs \1%", row.reasons), row.reasons
+    signals = warehouse.query("select reason from marts.customer_signals")["reason"]
+    assert not signals.str.contains(r"\b(\d+)% vs \1%").any()
+    # Every account without an owner is in the unassigned queue.
+    assert (worklist["queue"] == worklist["owner"].fillna("unassigned")).all()
+    # The cap is named only where it sets the score.
+    capped = warehouse.query(
+        "select health_score, is_capped, drivers from marts.customer_health "
+        "where drivers like '%caps the score%'"
+    )
+    for row in capped.itertuples():
+        cap = int(re.search(r"caps the score at (\d+)", row.drivers).group(1))
+        assert row.is_capped and float(row.health_score) == cap, row.drivers
+    # The proof: snapshots the churn model scored without having trained on them or anything after them.
+    model = warehouse.query("select model_version, validation_from from marts.churn_model_metrics").iloc[-1]
+    backtest = warehouse.query("select as_of_date, model_version from marts.churn_backtest")
+    assert (backtest["model_version"] == model["model_version"]).all()
+    assert (backtest["as_of_date"] >= model["validation_from"]).all()
+    capture = warehouse.query("select * from marts.worklist_effectiveness")
+    assert set(capture["method"]) == {
+        "expected_loss",
+        "health_x_lifetime_value",
+        "churn_likelihood_x_mrr",
+        "random",
+    }
+    default = capture[capture["is_default"] & (capture["segment"] == "all")].sort_values("list_share")
+    assert default["method"].unique().tolist() == ["expected_loss"]
+    assert default["list_share"].tolist() == [0.05, 0.1, 0.2, 0.5]
+    assert (default["snapshots"] == backtest["as_of_date"].nunique()).all()
+    shares = default["churned_mrr_share"]
+    assert shares.between(0, 1).all() and shares.is_monotonic_increasing

@@ -18,6 +18,7 @@ from dagster_project.defs.churn.tables import CHURN_MODEL_METRICS
 from dagster_project.defs.effectiveness.tables import RECOMMENDED_WEIGHTS
 from dagster_project.defs.python_assets import PYTHON_TABLES
 from dagster_project.defs.worklist.assets import CURRENT_SIGNALS_SQL, customer_signals, prioritized_accounts
+from dagster_project.defs.worklist.effectiveness import worklist_effectiveness
 from dagster_project.defs.worklist.tables import CUSTOMER_SIGNALS, CUSTOMER_SIGNALS_HISTORY
 from dagster_project.run import worklist_summary
 from dagster_project.warehouse.resource import Query, Warehouse
@@ -30,7 +31,7 @@ OWNERS = ["ana", "ben", None]
 
 
 def write_seeds(warehouse: Warehouse) -> None:
-    for seed in ("measure_labels", "worklist_settings", "signal_actions", "priority_tiers"):
+    for seed in ("measure_labels", "worklist_settings", "signal_actions", "priority_tiers", "worklist_plays"):
         warehouse.write_table(f"seeds.{seed}", pd.read_csv(ROOT / "seeds" / f"{seed}.csv", dtype=str))
 
 
@@ -106,11 +107,25 @@ def warehouse(tmp_path_factory) -> Warehouse:
     )
     warehouse.write_table(
         "intermediate.int_account_revenue_daily",
-        days[["account_id", "as_of_date"]].assign(lifetime_value=days["mrr"] * 12),
+        days[["account_id", "as_of_date"]].assign(
+            lifetime_value=days["mrr"] * 12,
+            mrr=days["mrr"],
+            days_to_renewal=days["account_id"].str[-2:].astype(int) % 30,
+            # acct_05 has an invoice 12 days past due: its play is to fix billing, whatever else holds.
+            open_past_due_invoices=(days["account_id"] == "acct_05").astype(int),
+            days_past_due=(days["account_id"] == "acct_05") * 12,
+            failed_invoices_90d=0,
+        ),
     )
     for _ in range(2):  # the second run must replace, not add
         result = dg.materialize(
-            [churn_model_metrics, churn_predictions, customer_signals, prioritized_accounts],
+            [
+                churn_model_metrics,
+                churn_predictions,
+                customer_signals,
+                prioritized_accounts,
+                worklist_effectiveness,
+            ],
             resources={"warehouse": warehouse},
             partition_key=str(DAYS[-1]),
         )
@@ -155,16 +170,31 @@ def test_the_worklist_ranks_every_account_of_customer_health(warehouse):
     worklist = warehouse.query("select * from marts.prioritized_accounts order by priority_rank")
     assert worklist["priority_rank"].tolist() == list(range(1, ACCOUNTS + 1))
     assert worklist["priority_score"].is_monotonic_decreasing
-    for _, book in worklist.groupby(worklist["owner"].fillna("-")):
+    for queue, book in worklist.groupby("queue"):
         assert book["owner_rank"].tolist() == list(range(1, len(book) + 1))
+        assert (book["owner"].isna() if queue == "unassigned" else book["owner"] == queue).all()
     assert worklist["revenue_at_risk"].to_numpy() == pytest.approx(
         (worklist["mrr"] * 12 * worklist["churn_likelihood"]).to_numpy()
     )
-    assert set(worklist["priority_tier"]) <= {"P1", "P2", "P3", "P4"}
-    first = worklist.iloc[0]
-    assert first["reasons"].startswith(
-        f"grade {first['grade']} (health {first['health_score']:.0f}, -5 in 30 days)"
+    # The default order: churn likelihood x annual revenue x renewal urgency (renewals 0-29 days away).
+    urgency = 1 + 0.1 * (90 - worklist["days_to_renewal"]) / 90
+    assert worklist["priority_score"].to_numpy() == pytest.approx(
+        (worklist["churn_likelihood"] * worklist["mrr"] * 12 * urgency).to_numpy()
     )
+    assert (worklist["risk_horizon_days"] == 90).all()
+    # One play per account; its tier agrees with it; its action is the play's and nothing else.
+    plays = pd.read_csv(ROOT / "seeds" / "worklist_plays.csv").set_index("play")
+    assert worklist["account_id"].is_unique and worklist["play"].isin(plays.index).all()
+    assert (worklist["recommended_action"] == plays.loc[worklist["play"], "action"].to_numpy()).all()
+    saves = worklist["play_kind"] == "save"
+    assert worklist.loc[saves, "priority_tier"].isin(["P1", "P3"]).all()
+    assert worklist.loc[~saves, "priority_tier"].isin(["P2", "P4"]).all()
+    billing = worklist.set_index("account_id").loc["acct_05"]
+    assert billing["play"] == "fix billing"
+    assert billing["play_reason"] == "1 invoice past due, 12 days overdue"
+    # At most three reasons, the play's fact first.
+    for row in worklist.itertuples():
+        assert row.reasons.startswith(row.play_reason) and len(row.reasons.split("; ")) <= 3
 
 
 def test_published_tables_have_the_contract_types(warehouse):
@@ -223,7 +253,9 @@ def test_make_run_summarises_grades_signals_risk_and_the_top_of_the_worklist(war
     assert "  by grade:  " + "  ".join(f"{g} {n}" for g, n in grades.itertuples(index=False)) in summary
     assert "RISK" in summary.split("by signal:")[1].splitlines()[0]
     at_risk = warehouse.scalar("select sum(revenue_at_risk) from marts.prioritized_accounts")
-    assert f"revenue at risk (MRR x 12 x churn likelihood): {at_risk:,.0f}" in summary
+    assert f"revenue at risk (MRR x 12 x churn likelihood within 90 days): {at_risk:,.0f}" in summary
+    unassigned = warehouse.scalar("select count(*) from marts.prioritized_accounts where owner is null")
+    assert unassigned > 0 and f"unassigned queue (no owner): {unassigned:,} accounts" in summary
     first = warehouse.query(
         "select account_name from marts.prioritized_accounts where priority_rank = 1"
     ).iloc[0, 0]

@@ -10,10 +10,12 @@ from dagster_project.defs.churn.tables import (
 from dagster_project.defs.effectiveness.assets import recommended_weights
 from dagster_project.defs.effectiveness.tables import RECOMMENDED_WEIGHTS
 from dagster_project.defs.worklist.assets import customer_signals, prioritized_accounts
+from dagster_project.defs.worklist.effectiveness import worklist_effectiveness
 from dagster_project.defs.worklist.tables import (
     CUSTOMER_SIGNALS,
     CUSTOMER_SIGNALS_HISTORY,
     PRIORITIZED_ACCOUNTS,
+    WORKLIST_EFFECTIVENESS,
 )
 
 # Train and score the churn model, then the signals and the worklist; recalibrate the scorecards.
@@ -22,6 +24,7 @@ PYTHON_ASSETS = [
     churn_predictions,
     customer_signals,
     prioritized_accounts,
+    worklist_effectiveness,
     recommended_weights,
 ]
 PYTHON_TABLES = (
@@ -33,4 +36,5 @@ PYTHON_TABLES = (
     CUSTOMER_SIGNALS_HISTORY,
     PRIORITIZED_ACCOUNTS,
     RECOMMENDED_WEIGHTS,
+    WORKLIST_EFFECTIVENESS,
 )

@@ -194,6 +194,31 @@ def revenue_at_risk_chart(tiers: pd.DataFrame) -> go.Figure:
     return _styled(figure, x_title="priority tier", y_title="revenue at risk (a year)")
 
 
+def capture_chart(capture: pd.DataFrame) -> go.Figure:
+    """Share of the churned MRR caught against the share of the list worked, one line per ordering
+    (columns method, is_default, list_share, churned_mrr_share); every line runs from (0, 0) to (1, 1)."""
+    if capture.empty:
+        return no_data_figure()
+    figure = go.Figure()
+    for method, rows in capture.groupby("method", sort=True):
+        default = bool(rows["is_default"].iloc[0])
+        x = [0.0, *rows["list_share"].tolist(), 1.0]
+        y = [0.0, *rows["churned_mrr_share"].tolist(), 1.0]
+        figure.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                mode="lines+markers",
+                name=f"{method} (the worklist's)" if default else method,
+                line={"width": 4 if default else 2, "dash": "dot" if method == "random" else "solid"},
+                hovertemplate="top %{x:.0%} of the list: %{y:.0%} of the churned MRR<extra></extra>",
+            )
+        )
+    figure.update_xaxes(tickformat=".0%", range=[0, 1])
+    figure.update_yaxes(tickformat=".0%", range=[0, 1.02])
+    return _styled(figure, x_title="share of the list worked", y_title="share of the churned MRR caught")
+
+
 def mrr_movements_chart(movements: pd.DataFrame) -> go.Figure:
     """MRR change per month and kind of movement, gains above zero and losses below, with the net
     change as a line (columns month, movement, mrr_change)."""

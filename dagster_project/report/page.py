@@ -43,8 +43,11 @@ table.worklist th.number { text-align: right; }
 table.worklist td.short { white-space: nowrap; }
 table.worklist .name { min-width: 7em; }
 table.worklist .long { min-width: 16em; }
-/* Reasons are the longest text: wide enough to read as a paragraph, the table scrolls instead. */
-table.worklist .reasons { min-width: 40em; }
+/* The details unfold below their cell; they never widen the table beyond the page. */
+table.worklist .details { min-width: 5em; max-width: 24em; }
+table.worklist details dl { margin: 4px 0 0; }
+table.worklist details dt { font-weight: 600; }
+table.worklist details dd { margin: 0 0 4px 0; }
 footer { color: #777; font-size: 0.85em; padding: 8px 24px 24px; max-width: 1200px; margin: 0 auto; }
 """
 

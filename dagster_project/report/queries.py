@@ -82,6 +82,20 @@ from marts.churn_backtest
 where health_score is not null and churn_likelihood is not null and churned_within_horizon is not null
 """
 
+# The capture curve of each ordering over the whole book (marts.worklist_effectiveness).
+CAPTURE_SQL = """
+select method, is_default, list_share, cast(churned_mrr_share as double) as churned_mrr_share
+from marts.worklist_effectiveness
+where segment = 'all' and churned_mrr_share is not null
+order by method, list_share
+"""
+
+UNASSIGNED_SQL = """
+select count(*) as accounts, count(case when priority_tier = 'P1' then 1 end) as p1_accounts
+from marts.prioritized_accounts
+where queue = 'unassigned'
+"""
+
 REVENUE_BY_TIER_SQL = """
 select priority_tier, count(*) as accounts, sum(cast(revenue_at_risk as double)) as revenue_at_risk
 from marts.prioritized_accounts
@@ -100,8 +114,8 @@ order by month, movement
 
 TOP_ACCOUNTS_SQL = """
 select
-    priority_rank, account_name, account_id, owner, priority_tier, grade, health_score,
-    churn_likelihood, revenue_at_risk, signal, reasons, recommended_action
+    priority_rank, account_name, account_id, queue, play, play_reason, priority_tier, tier_name, grade,
+    health_score, churn_likelihood, risk_horizon_days, priority_score, signal, reasons, recommended_action
 from marts.prioritized_accounts
 order by priority_rank
 limit ?
@@ -120,6 +134,8 @@ class ReportData:
     revenue_by_tier: pd.DataFrame
     mrr_movements: pd.DataFrame
     top_accounts: pd.DataFrame
+    capture: pd.DataFrame
+    unassigned: pd.DataFrame
 
 
 def load_report_data(reader: Reader, top: int = TOP_ACCOUNTS) -> ReportData:
@@ -133,6 +149,8 @@ def load_report_data(reader: Reader, top: int = TOP_ACCOUNTS) -> ReportData:
         revenue_by_tier=reader.query(REVENUE_BY_TIER_SQL),
         mrr_movements=reader.query(MRR_MOVEMENTS_SQL),
         top_accounts=reader.query(TOP_ACCOUNTS_SQL, [top]),
+        capture=reader.query(CAPTURE_SQL),
+        unassigned=reader.query(UNASSIGNED_SQL),
     )
 
 

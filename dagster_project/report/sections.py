@@ -9,7 +9,7 @@ from dagster_project.report.table import top_accounts_table
 
 
 def report_sections(data: ReportData) -> list[Section]:
-    """The seven sections of the report, charts first, the worklist last."""
+    """The eight sections of the report, charts first, the worklist last."""
     return [
         Section(
             id="grades",
@@ -60,10 +60,28 @@ def report_sections(data: ReportData) -> list[Section]:
             figure=charts.mrr_movements_chart(data.mrr_movements),
         ),
         Section(
+            id="worklist-capture",
+            title="Does the worklist catch the revenue that leaves? (backtest)",
+            how_to_read="On past days whose outcome is known, each account scored by a churn model trained "
+            "only on earlier days: working the top x% of the list (across) would have reached this share of "
+            "the MRR that churned within the horizon (up). The worklist's order is the thick line; random is "
+            "the diagonal. Figures per segment in marts.worklist_effectiveness.",
+            figure=charts.capture_chart(data.capture),
+        ),
+        Section(
             id="worklist",
             title=f"Top {TOP_ACCOUNTS} accounts of the worklist",
-            how_to_read="The accounts to look at first, in priority order, with why they are on the list and "
-            "what to do; the full list is marts.prioritized_accounts.",
+            how_to_read="The accounts to look at first, in priority order, each with one play and the fact "
+            "that triggered it; 'details' unfolds the tier, health, risk, reasons and action. The full list "
+            f"is marts.prioritized_accounts.{_unassigned_note(data.unassigned)}",
             body_html=top_accounts_table(data.top_accounts),
         ),
     ]
+
+
+def _unassigned_note(unassigned) -> str:
+    """The unassigned queue in words, or nothing when every account has an owner."""
+    if unassigned.empty or not int(unassigned["accounts"].iloc[0]):
+        return ""
+    accounts, p1 = int(unassigned["accounts"].iloc[0]), int(unassigned["p1_accounts"].iloc[0])
+    return f" Unassigned queue: {accounts} accounts have no owner, {p1} of them P1."

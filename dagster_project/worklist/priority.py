@@ -1,30 +1,37 @@
-"""The prioritised worklist: lifetime value, revenue at risk, priority score, tiers and ranks.
+"""The prioritised worklist: values, revenue at risk, priority score, tiers, ranks and queues.
 
-Definitions (all per account on the as-of date; money in the reporting currency):
+Definitions (all per account on the as-of date; money in the reporting currency; p is the churn
+likelihood over the model's horizon, 90 days by default):
 
 - **lifetime_value**: revenue to date, the sum of the account's paid invoices.
+- **annual_revenue** = MRR x 12.
 - **expected_future_value** = MRR x min(1 / m, ``future_value_months``), where
   m = 1 - (1 - p) ^ (1 / horizon_months) is the monthly churn probability
-  implied by the churn likelihood p over the model's horizon (90 days is
-  2.96 months). With a constant monthly churn probability an account stays
-  1 / m more months on average (a geometric lifetime); the cap keeps an
-  account with a likelihood near 0 from being worth decades of MRR.
-- **revenue_at_risk** = MRR x 12 x churn likelihood: the annual revenue
-  expected to be lost.
-- **priority_score** = (100 - health score) / 100 x lifetime value: the part
-  of the value the account has brought that its health puts in doubt. Low
-  health and high value both raise it, so a health-50 account worth 250,000
-  (score 125,000) comes before a health-90 one worth 200,000 (20,000), which
-  comes before a health-80 one worth 10,000 (2,000).
-- **priority tier** from the health band (low below ``low_health_below``) and
-  the value band (high when the lifetime value is at or above the
+  implied by p (90 days is 2.96 months). With a constant monthly churn
+  probability an account stays 1 / m more months on average (a geometric
+  lifetime); the cap keeps an account with p near 0 from being worth decades.
+- **revenue_at_risk** = MRR x 12 x p: the annual revenue expected to be lost.
+- **priority_score**, by ``priority_method`` (``seeds/worklist_settings.csv``):
+  - ``expected_loss`` (default): p x value x urgency, the revenue expected to
+    be lost. The value is ``priority_value`` (annual revenue by default,
+    expected future value or lifetime value); urgency = 1 + w x max(0, d - r) / d
+    for an account renewing in r days (d = ``renewal_urgency_days``,
+    w = ``renewal_urgency_weight``): one renewing today weighs 1 + w times one
+    renewing in d days or later.
+  - ``health_x_lifetime_value``: (100 - health) / 100 x lifetime value, the
+    prioritisation handbook's score.
+  Under both, a health-50 account worth 250,000 comes before a health-90 one
+  worth 200,000, before a health-80 one worth 10,000, when the churn
+  likelihoods rise as health falls.
+- **priority tier** from the account's play (save or grow, ``plays.py``) and
+  its value band (high when the value is at or above the
   ``high_value_percentile`` of the day's accounts and at least
-  ``high_value_minimum``); the tiers and their actions come from
-  ``seeds/priority_tiers.csv``.
+  ``high_value_minimum``); names in ``seeds/priority_tiers.csv``: a save play
+  is P1 or P3, any other P2 or P4, so tier and play always agree.
 - **priority_rank**: 1 for the highest priority score, ties broken by revenue
   at risk and then account id, so the order is total and repeatable;
-  **owner_rank** is the same order within each account owner (accounts
-  without an owner form one group).
+  **queue** is the account's owner, or ``unassigned``; **owner_rank** is the
+  same order within each queue.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ import pandas as pd
 from dagster_project.worklist.settings import WorklistSettings
 
 DAYS_PER_MONTH = 365.25 / 12
-UNASSIGNED = "(no owner)"
+UNASSIGNED = "unassigned"
 
 
 def expected_future_value(
@@ -50,26 +57,42 @@ def expected_future_value(
     return mrr.astype("float64") * months
 
 
-def priority_score(health_score: pd.Series, lifetime_value: pd.Series) -> pd.Series:
+def health_x_lifetime_value(health_score: pd.Series, lifetime_value: pd.Series) -> pd.Series:
     """(100 - health) / 100 x lifetime value: high when health is low and value is high."""
     return (100 - health_score.astype("float64")) / 100 * lifetime_value.astype("float64")
 
 
-def value_band(lifetime_value: pd.Series, settings: WorklistSettings) -> pd.Series:
+def renewal_urgency(days_to_renewal: pd.Series, settings: WorklistSettings) -> pd.Series:
+    """1 + w x max(0, d - days) / d: up to 1 + w for a renewal today, 1 from d days on or with none."""
+    d = settings.renewal_urgency_days
+    days = days_to_renewal.astype("float64").fillna(d)
+    return 1 + settings.renewal_urgency_weight * (d - days).clip(lower=0, upper=d) / d
+
+
+def priority_value(accounts: pd.DataFrame, settings: WorklistSettings) -> pd.Series:
+    """The value the priority weighs, by ``priority_value`` (the handbook's method: lifetime value)."""
+    if settings.priority_method == "health_x_lifetime_value" or settings.priority_value == "lifetime_value":
+        return accounts["lifetime_value"].astype("float64")
+    if settings.priority_value == "expected_future_value":
+        return accounts["expected_future_value"].astype("float64")
+    return accounts["mrr"].astype("float64") * 12
+
+
+def priority_score(accounts: pd.DataFrame, settings: WorklistSettings) -> pd.Series:
+    """The score the worklist is ordered by (see the module doc); ``accounts`` has value and the inputs."""
+    if settings.priority_method == "health_x_lifetime_value":
+        return health_x_lifetime_value(accounts["health_score"], accounts["lifetime_value"])
+    likelihood = accounts["churn_likelihood"].astype("float64").fillna(0)
+    return likelihood * accounts["value"] * renewal_urgency(accounts["days_to_renewal"], settings)
+
+
+def value_band(value: pd.Series, settings: WorklistSettings) -> pd.Series:
     """``high`` at or above the day's percentile threshold (and the minimum), else ``low``."""
-    values = lifetime_value.astype("float64")
+    values = value.astype("float64")
     threshold = max(
         float(np.nanpercentile(values, settings.high_value_percentile)), settings.high_value_minimum
     )
-    return pd.Series(np.where(values >= threshold, "high", "low"), index=lifetime_value.index)
-
-
-def health_band(health_score: pd.Series, settings: WorklistSettings) -> pd.Series:
-    """``low`` below the threshold, else ``high``."""
-    return pd.Series(
-        np.where(health_score.astype("float64") < settings.low_health_below, "low", "high"),
-        index=health_score.index,
-    )
+    return pd.Series(np.where(values >= threshold, "high", "low"), index=value.index)
 
 
 def prioritize(
@@ -77,45 +100,48 @@ def prioritize(
 ) -> pd.DataFrame:
     """The worklist of one day, highest priority first.
 
-    ``accounts`` has one row per account: account_id, account_owner,
-    health_score, lifetime_value, mrr and churn_likelihood (other columns are
-    kept). ``tiers`` is the checked ``priority_tiers`` seed. Adds
-    expected_future_value, revenue_at_risk, priority_score, health_band,
-    value_band, priority_tier, tier_name, tier_action, priority_rank and owner_rank.
+    ``accounts`` has one row per account: account_id, account_owner, health_score, lifetime_value, mrr,
+    churn_likelihood, days_to_renewal and play_kind (`plays.assign_plays`); other columns are kept.
+    ``tiers`` is the checked ``priority_tiers`` seed. Adds expected_future_value, value,
+    revenue_at_risk, priority_score, value_band, priority_tier, tier_name, queue, priority_rank and
+    owner_rank.
     """
-    if accounts.empty:
-        return accounts.assign(
-            **{
-                c: pd.Series(dtype="object")
-                for c in ("health_band", "value_band", "priority_tier", "tier_name")
-            },
-            expected_future_value=pd.Series(dtype="float64"),
-            revenue_at_risk=pd.Series(dtype="float64"),
-            priority_score=pd.Series(dtype="float64"),
-            tier_action=pd.Series(dtype="object"),
-            priority_rank=pd.Series(dtype="int64"),
-            owner_rank=pd.Series(dtype="int64"),
-        )
     out = accounts.copy()
     likelihood = out["churn_likelihood"].astype("float64")
     out["expected_future_value"] = expected_future_value(
         out["mrr"], likelihood, horizon_days, settings.future_value_months
     )
+    out["value"] = priority_value(out, settings)
     out["revenue_at_risk"] = out["mrr"].astype("float64") * 12 * likelihood
-    out["priority_score"] = priority_score(out["health_score"], out["lifetime_value"])
-    out["health_band"] = health_band(out["health_score"], settings)
-    out["value_band"] = value_band(out["lifetime_value"], settings)
-    out = out.merge(
-        tiers.rename(columns={"recommended_action": "tier_action"}),
-        on=["health_band", "value_band"],
-        how="left",
-    )
+    out["priority_score"] = priority_score(out, settings)
+    out["value_band"] = value_band(out["value"], settings) if len(out) else pd.Series(dtype="object")
+    out = out.merge(tiers, on=["play_kind", "value_band"], how="left")
     out = out.sort_values(
         ["priority_score", "revenue_at_risk", "account_id"],
         ascending=[False, False, True],
         na_position="last",
     ).reset_index(drop=True)
-    out["priority_rank"] = np.arange(1, len(out) + 1)
-    owners = out["account_owner"].fillna(UNASSIGNED)
-    out["owner_rank"] = out.groupby(owners, sort=False).cumcount() + 1
+    out["priority_rank"] = np.arange(1, len(out) + 1, dtype="int64")
+    out["queue"] = out["account_owner"].fillna(UNASSIGNED)
+    out["owner_rank"] = (out.groupby("queue", sort=False).cumcount() + 1).astype("int64")
     return out
+
+
+def method_scores(
+    accounts: pd.DataFrame, settings: WorklistSettings, horizon_days: int
+) -> dict[str, pd.Series]:
+    """The score of each ordering the worklist's effectiveness compares, by method name: expected_loss
+    (with the settings' value and urgency), health_x_lifetime_value and churn_likelihood_x_mrr."""
+    scored = accounts.assign(
+        expected_future_value=expected_future_value(
+            accounts["mrr"], accounts["churn_likelihood"], horizon_days, settings.future_value_months
+        )
+    )
+    expected_loss = settings.model_copy(update={"priority_method": "expected_loss"})
+    scored["value"] = priority_value(scored, expected_loss)
+    return {
+        "expected_loss": priority_score(scored, expected_loss),
+        "health_x_lifetime_value": health_x_lifetime_value(scored["health_score"], scored["lifetime_value"]),
+        "churn_likelihood_x_mrr": scored["churn_likelihood"].astype("float64")
+        * scored["mrr"].astype("float64"),
+    }

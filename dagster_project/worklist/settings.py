@@ -12,6 +12,10 @@ ACTIONS_SEED = "seeds/signal_actions.csv"
 TIERS_SEED = "seeds/priority_tiers.csv"
 SIGNALS = ("RISK", "OPPORTUNITY", "POWER_USER", "NONE")
 BANDS = ("low", "high")
+# What a play does with the account: save it (P1, P3) or keep and grow it (P2, P4).
+PLAY_KINDS = ("save", "grow")
+PriorityMethod = Literal["expected_loss", "health_x_lifetime_value"]
+PriorityValue = Literal["annual_revenue", "expected_future_value", "lifetime_value"]
 
 
 class WorklistConfigError(ValueError):
@@ -24,6 +28,12 @@ class WorklistSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     signal_peer_group: Literal["segment", "all"] = "segment"
+    priority_method: PriorityMethod = "expected_loss"
+    priority_value: PriorityValue = "annual_revenue"
+    renewal_urgency_days: int = Field(90, ge=1)
+    renewal_urgency_weight: float = Field(0.1, ge=0)
+    material_risk: float = Field(0.10, gt=0, le=1)
+    expansion_percentile: float = Field(75.0, ge=0, le=100)
     low_health_below: float = Field(65.0, ge=0, le=100)
     high_value_percentile: float = Field(75.0, ge=0, le=100)
     high_value_minimum: float = Field(0.0, ge=0)
@@ -55,16 +65,17 @@ def check_signal_actions(actions: pd.DataFrame) -> dict[str, str]:
 
 
 def check_priority_tiers(tiers: pd.DataFrame) -> pd.DataFrame:
-    """The tiers, one per health band x value band; raises naming any combination without exactly one row."""
-    counts = tiers.groupby(["health_band", "value_band"]).size()
+    """The tiers, one per play kind x value band; raises naming any combination without exactly one row."""
+    counts = tiers.groupby(["play_kind", "value_band"]).size()
     wrong = [
-        f"{health} health, {value} value ({counts.get((health, value), 0)} rows)"
-        for health in BANDS
+        f"{kind} play, {value} value ({counts.get((kind, value), 0)} rows)"
+        for kind in PLAY_KINDS
         for value in BANDS
-        if counts.get((health, value), 0) != 1
+        if counts.get((kind, value), 0) != 1
     ]
     if wrong:
         raise WorklistConfigError(
-            f"{TIERS_SEED}: each health band x value band needs exactly one tier; not so for {wrong}."
+            f"{TIERS_SEED}: each play kind (save, grow) x value band (low, high) needs exactly one tier; "
+            f"not so for {wrong}."
         )
-    return tiers[["priority_tier", "health_band", "value_band", "tier_name", "recommended_action"]]
+    return tiers[["priority_tier", "play_kind", "value_band", "tier_name"]]

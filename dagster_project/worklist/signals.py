@@ -16,7 +16,8 @@ segment, or every active account (``peer_group="all"``, set in
 Engagement is the engagement category score of the health score (0-100).
 Its percentile among the peers is the mid-rank: the share of peers below
 plus half the share with the same score, so the lone account of a segment
-sits at the 50th. The reason states all three comparisons with their numbers.
+sits at the 50th. The reason states all three comparisons with their numbers;
+where both sides would show the same number, it says so instead of "4% vs 4%".
 
 The classification is one SQL query, run inside the warehouse over any
 number of days without moving rows through Python; `assign_signals` runs the
@@ -43,6 +44,8 @@ def signals_sql(inputs: str, actions: str, peer_group: PeerGroup) -> str:
         raise ValueError(f"peer_group must be 'segment' or 'all', got {peer_group!r}")
     peer = "segment" if peer_group == "segment" else "'all accounts'"
     peer_words = "'segment ' || segment" if peer_group == "segment" else "'all accounts'"
+    likelihood = _percent("classified.churn_likelihood")
+    peer_likelihood = _percent("classified.peer_churn_likelihood")
     return f"""
 with
 
@@ -122,9 +125,11 @@ final as (
         classified.mrr,
         classified.peer_arpu,
         'churn likelihood '
-            || {_percent("classified.churn_likelihood")}
-            || ' vs ' || {_percent("classified.peer_churn_likelihood")}
-            || ' in ' || {peer_words}
+            || {likelihood}
+            || case
+                when {likelihood} = {peer_likelihood} then ', the average in ' || {peer_words}
+                else ' vs ' || {peer_likelihood} || ' in ' || {peer_words}
+            end
             || '; engagement '
             || case
                 when classified.percentile_shown is null then 'unknown'
@@ -138,7 +143,10 @@ final as (
                     end || ' percentile'
             end
             || '; MRR ' || {_whole("classified.mrr")}
-            || ' vs ARPU ' || {_whole("classified.peer_arpu")}
+            || case
+                when {_whole("classified.mrr")} = {_whole("classified.peer_arpu")} then ', the ARPU'
+                else ' vs ARPU ' || {_whole("classified.peer_arpu")}
+            end
             as reason,
         actions.action
     from classified

@@ -20,12 +20,20 @@
     or ({{ other }}_cost = {{ measure }}_cost and {{ other }}_label_order < {{ measure }}_label_order))
 {%- endmacro %}
 
-{#- A measure as a driver, in words: "label: value (segment median m)", or the cap it holds. -#}
+{#- The measure's cap is the one that sets the score: its condition holds, no other cap is lower, and the
+    score without caps is higher. A cap that holds but does not bind changes nothing, so it is not named. -#}
+{% macro cap_binds(measure) -%}
+    ({{ measure }}_is_cap_holding
+    and {{ measure }}_cap_score <= cap_score
+    and cap_score < coalesce(weighted_score, 100))
+{%- endmacro %}
+
+{#- A measure as a driver, in words: "label: value (segment median m)", or the cap it sets. -#}
 {% macro driver_text(measure) -%}
     coalesce({{ measure }}_label, '{{ measure }}') || ': '
     || {{ format_measure(measure, measure ~ '_unit') }}
     || case
-        when {{ measure }}_is_cap_holding
+        when {{ cap_binds(measure) }}
             then ' (caps the score at ' || cast(cast({{ measure }}_cap_score as bigint) as {{ dbt.type_string() }}) || ')'
         else ' (segment median ' || {{ format_measure(measure ~ '_median', measure ~ '_unit') }} || ')'
     end

@@ -31,7 +31,16 @@ from tests.report.warehouse import (
     make_report_warehouse,
 )
 
-SECTIONS = ["grades", "health-trend", "churn-by-grade", "roc", "revenue-at-risk", "mrr-movements", "worklist"]
+SECTIONS = [
+    "grades",
+    "health-trend",
+    "churn-by-grade",
+    "roc",
+    "revenue-at-risk",
+    "mrr-movements",
+    "worklist-capture",
+    "worklist",
+]
 GENERATED_AT = datetime(2026, 7, 1, 6, 5, tzinfo=UTC)
 DAY = "2026-06-30"
 
@@ -51,10 +60,10 @@ def page(warehouse) -> str:
     return build_report(warehouse, generated_at=GENERATED_AT).html
 
 
-def test_the_page_has_the_seven_sections_in_order_with_a_chart_div_for_each_chart(page):
+def test_the_page_has_the_eight_sections_in_order_with_a_chart_div_for_each_chart(page):
     assert re.findall(r'<section id="([^"]+)">', page) == SECTIONS
     assert re.findall(r'<div class="chart" id="chart-([^"]+)">', page) == SECTIONS[:-1]
-    assert page.count('<p class="how-to-read">') == 7
+    assert page.count('<p class="how-to-read">') == 8
     assert "As of <strong>2026-06-30</strong>" in page
     assert 'datetime="2026-07-01T06:05:00+00:00"' in page
 
@@ -148,8 +157,20 @@ def test_the_worklist_table_lists_the_top_25_in_order_with_every_text_escaped(pa
     assert "&lt;script&gt;alert(&#x27;owned&#x27;)&lt;/script&gt; health 12 &amp; falling" in table
     assert "Smith &amp; &lt;Sons&gt;" in table
     assert HOSTILE_REASONS not in page and HOSTILE_NAME not in page
-    assert '<td class="name">no owner</td>' in table  # rank 2 has none
-    assert '<td class="number">25%</td>' in table  # churn likelihood 0.25
+    assert '<td class="name">unassigned</td>' in table  # ranks 2 and 3 have no owner
+    # One play per account beside the fact behind it; the rest folded into details.
+    assert re.findall(r'<td class="short">(play P\d)</td>', table)[:6] == ["play P1"] * 5 + ["play P2"]
+    assert "<dt>churn likelihood</dt><dd>25% in 90 days</dd>" in table
+    assert "<dt>action</dt><dd>action P1</dd>" in table
+
+
+def test_the_capture_curve_runs_from_nothing_to_everything_through_the_backtest_figures(sections, page):
+    lines = {trace.name: trace for trace in sections["worklist-capture"].figure.data}
+    assert set(lines) == {"expected_loss (the worklist's)", "random"}
+    assert list(lines["expected_loss (the worklist's)"].x) == [0, 0.05, 0.1, 0.2, 0.5, 1]
+    assert list(lines["expected_loss (the worklist's)"].y) == [0, 0.4, 0.6, 0.8, 0.95, 1]
+    assert list(lines["random"].y) == [0, 0.05, 0.1, 0.2, 0.5, 1]
+    assert "Unassigned queue: 2 accounts have no owner, 2 of them P1." in page
 
 
 def test_empty_tables_give_no_data_yet_in_every_section(tmp_path):
@@ -162,7 +183,7 @@ def test_empty_tables_give_no_data_yet_in_every_section(tmp_path):
         else:
             assert section.body_html == f'<p class="empty">{NO_DATA}</p>'
     report = build_report(empty, generated_at=GENERATED_AT)
-    assert report.charts == 6
+    assert report.charts == 7
     assert "As of <strong>no data yet</strong>" in report.html
 
 
@@ -215,7 +236,7 @@ def test_the_asset_writes_report_html_beside_the_bi_copy_without_touching_it(war
     report = folder / REPORT_FILE
     metadata = result.asset_materializations_for_node(health_report.op.name)[0].metadata
     assert metadata["path"].value == str(report)
-    assert metadata["charts"].value == 6
+    assert metadata["charts"].value == 7
     assert metadata["size_bytes"].value == report.stat().st_size > 100_000
     assert metadata["as_of_date"].value == str(AS_OF)
     assert (folder / "manifest.json").read_text() == '{"tables": {}}'

@@ -21,7 +21,7 @@ from tests.conftest import ROOT
 from tests.report.warehouse import make_report_warehouse
 
 SCREENSHOT = ROOT / "data" / "screenshots" / "report.png"
-CHARTS = 6
+CHARTS = 7
 
 # True once every chart div holds what plotly draws: an SVG (or a canvas, for WebGL traces).
 ALL_CHARTS_DRAWN = """() => {
@@ -92,8 +92,29 @@ def test_every_chart_draws_without_a_browser_error(browser, report_file):
     assert rendered.console_errors == []
     assert rendered.page_errors == []
     width, height = png_size(SCREENSHOT)
-    assert width == 1280 and height > 2000  # the whole page: seven sections, not just the first screen
+    assert width == 1280 and height > 2000  # the whole page: eight sections, not just the first screen
     assert SCREENSHOT.stat().st_size > 50_000
+
+
+def test_the_worklist_fits_a_1280_px_window_and_unfolds_its_details(browser, report_file):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(report_file.resolve().as_uri(), wait_until="load")
+        table = page.locator("table.worklist")
+        scroller = page.locator("div.table-scroll")
+        # Nothing to scroll sideways: the table is no wider than the box that holds it, within the window.
+        assert scroller.evaluate("box => box.scrollWidth <= box.clientWidth")
+        box = table.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
+        headers = table.locator("th").all_inner_texts()
+        assert [h.strip() for h in headers] == ["#", "account", "owner", "play", "why", "details"]
+        first = table.locator("details").first
+        assert not first.locator("dd").first.is_visible()
+        first.locator("summary").click()
+        assert first.locator("dd").first.is_visible()
+        assert "action P1" in first.inner_text()
+    finally:
+        page.close()
 
 
 def test_a_script_that_throws_is_caught(browser, report_file, tmp_path):

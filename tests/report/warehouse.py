@@ -11,7 +11,10 @@ Expected values, worked out by hand:
   4 churned-retained pairs, 3 are ranked right (0.4 < 0.6 is not), AUC 3/4. Health scores 20 and 40
   for the churned, 60 and 80 for the retained: every pair ranked right by the low score, AUC 1.
 - prioritized_accounts: 30 accounts; ranks 1-5 P1 at 100 revenue at risk each, 6-10 P2 at 10, 11-20
-  P3 at 1, 21-30 P4 at 0: P1 500, P2 50, P3 10, P4 0. Rank 1's name and reasons hold HTML.
+  P3 at 1, 21-30 P4 at 0: P1 500, P2 50, P3 10, P4 0. Rank 1's name and play reason hold HTML; ranks
+  2 and 3 are unassigned (rank 3 is P1): the unassigned queue holds 2 accounts, 2 of them P1.
+- worklist_effectiveness, all accounts: expected_loss (the default) catches 40%, 60%, 80% and 95% of the
+  churned MRR in the top 5%, 10%, 20% and 50%; random 5%, 10%, 20%, 50%. A segment's rows are decoys.
 - mrr_movements: 2026-05 new +100 and +50 (150); 2026-06 expansion +20, churn -50, reactivation +30,
   contraction -10 (net -10). The 'unchanged' rows add nothing and are left out.
 """
@@ -29,6 +32,7 @@ EXPECTED_AUC = {"churn likelihood": 0.75, "health score (low = risk)": 1.0}
 EXPECTED_REVENUE_AT_RISK = {"P1": 500.0, "P2": 50.0, "P3": 10.0, "P4": 0.0}
 HOSTILE_NAME = "Smith & <Sons>"
 HOSTILE_REASONS = "<script>alert('owned')</script> health 12 & falling"
+EXPECTED_CAPTURE = {"expected_loss": [0.4, 0.6, 0.8, 0.95], "random": [0.05, 0.1, 0.2, 0.5]}
 
 TABLES = {
     "customer_health": """account_id varchar, account_name varchar, segment varchar, as_of_date date,
@@ -40,11 +44,15 @@ TABLES = {
         base_rate double, lift double, share_of_churners double""",
     "churn_backtest": """account_id varchar, as_of_date date, segment varchar, health_score double,
         churn_likelihood double, churned_within_horizon integer, model_version varchar""",
-    "prioritized_accounts": """as_of_date date, priority_rank bigint, owner_rank bigint, account_id varchar,
-        account_name varchar, owner varchar, segment varchar, signal varchar, grade varchar,
-        health_score double, churn_likelihood double, lifetime_value double, expected_future_value double,
-        mrr double, revenue_at_risk double, priority_score double, priority_tier varchar,
-        recommended_action varchar, reasons varchar""",
+    "prioritized_accounts": """as_of_date date, priority_rank bigint, queue varchar, owner_rank bigint,
+        account_id varchar, account_name varchar, owner varchar, segment varchar, play varchar,
+        play_kind varchar, play_reason varchar, recommended_action varchar, reasons varchar, signal varchar,
+        grade varchar, health_score double, churn_likelihood double, risk_horizon_days bigint,
+        days_to_renewal bigint, lifetime_value double, expected_future_value double, mrr double,
+        revenue_at_risk double, priority_score double, priority_tier varchar, tier_name varchar""",
+    "worklist_effectiveness": """method varchar, is_default boolean, segment varchar, list_share double,
+        churned_mrr_share double, churner_share double, snapshots bigint, account_snapshots bigint,
+        churners bigint, churned_mrr double""",
     "mrr_movements": """account_id varchar, month date, mrr decimal(18,2), previous_mrr decimal(18,2),
         mrr_change decimal(18,2), movement varchar""",
 }
@@ -100,18 +108,29 @@ def _tier(rank: int) -> tuple[str, float]:
 
 
 def prioritized_accounts() -> list[tuple]:
-    """30 accounts in rank order; rank 1's name and reasons carry HTML, rank 2 has no owner."""
+    """30 accounts in rank order; rank 1's name and play reason carry HTML, ranks 2 and 3 have no owner."""
     rows = []
     for rank in range(1, 31):
         tier, at_risk = _tier(rank)
         name = HOSTILE_NAME if rank == 1 else f"Account {rank:02d}"
-        reasons = HOSTILE_REASONS if rank == 1 else f"reason of account {rank}"
-        owner = None if rank == 2 else "ana"
+        reason = HOSTILE_REASONS if rank == 1 else f"reason of account {rank}"
+        owner = None if rank in (2, 3) else "ana"
+        kind = "save" if tier in ("P1", "P3") else "grow"
         rows.append(
-            (AS_OF, rank, rank, f"p{rank:02d}", name, owner, "smb", "RISK", "D", 40.0, 0.25, 1000.0, 500.0,
-             100.0, at_risk, 600.0, tier, f"action {tier}", reasons)
+            (AS_OF, rank, owner or "unassigned", rank, f"p{rank:02d}", name, owner, "smb", f"play {tier}",
+             kind, reason, f"action {tier}", f"{reason}; grade D", "RISK", "D", 40.0, 0.25, 90, 30, 1000.0,
+             500.0, 100.0, at_risk, 600.0, tier, f"tier {tier}")
         )  # fmt: skip
     return rows
+
+
+def worklist_effectiveness() -> list[tuple]:
+    rows = [
+        (method, method == "expected_loss", "all", share, caught, None, 4, 400, 20, 2000.0)
+        for method, shares in EXPECTED_CAPTURE.items()
+        for share, caught in zip((0.05, 0.1, 0.2, 0.5), shares, strict=True)
+    ]
+    return rows + [("expected_loss", True, "smb", 0.2, 0.01, None, 4, 100, 5, 500.0)]  # a decoy
 
 
 MRR_MOVEMENTS = [
@@ -132,6 +151,7 @@ ROWS = {
     "churn_backtest": BACKTEST,
     "prioritized_accounts": prioritized_accounts(),
     "mrr_movements": MRR_MOVEMENTS,
+    "worklist_effectiveness": worklist_effectiveness(),
 }
 
 

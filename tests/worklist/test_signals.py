@@ -92,8 +92,13 @@ def test_ties_are_neither_above_nor_below():
         "above_above": "NONE",
         "below_below": "OPPORTUNITY",
     }
-    alone = assign_signals(frame, ACTIONS).set_index("account_id").loc["alone"]
-    assert alone["engagement_percentile"] == 50
+    reasons = assign_signals(frame, ACTIONS).set_index("account_id")
+    assert reasons.loc["alone", "engagement_percentile"] == 50
+    # Equal numbers are not shown as a comparison ("30% vs 30%"): the reason says they are the average.
+    assert reasons.loc["alone", "reason"] == (
+        "churn likelihood 30%, the average in segment u; engagement at the 50th percentile; MRR 100, the ARPU"
+    )
+    assert reasons.loc["mrr_tie", "reason"].endswith("MRR 200, the ARPU")
 
 
 def test_a_missing_engagement_is_neither_above_nor_below():

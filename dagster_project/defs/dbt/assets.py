@@ -4,6 +4,7 @@ Two steps, because some models read what the churn model wrote: `dbt_models` bui
 models tagged `after_churn_model`, and `dbt_backtest_models` builds those once the churn model is trained.
 """
 
+import csv
 import hashlib
 import json
 import os
@@ -70,6 +71,7 @@ def _build(
     if in_batches and context.selected_asset_keys == context.assets_def.keys:
         batches = _history_windows(warehouse, start, end, first_build)
     history_end = _history_end(warehouse, end)
+    _drop_reshaped_seeds(context, warehouse)
     published = []
     with warehouse.exported_to_env():
         # Both dbt steps of a run share a target folder, which starts from this warehouse's last parse.
@@ -176,6 +178,29 @@ def _build_earlier_batches(
         with exported(_window_env(batch_start, batch_end, "window", history_end)):
             dbt.cli(args, target_path=target).wait()
         context.log.info(f"{name}: [{batch_start}, {batch_end}) built in {time.monotonic() - started:.0f} s")
+
+
+def _drop_reshaped_seeds(context: dg.AssetExecutionContext, warehouse: Warehouse) -> None:
+    """Drop each seed table whose columns differ from its CSV's header, so that dbt creates it again.
+    dbt reloads an existing seed by position into the table's old columns: a seed an analyst gave a new
+    column would land under the old names and fail its tests until a full refresh."""
+    for seed in _seed_nodes():
+        table = f"{seed['schema']}.{seed['alias']}"
+        loaded = [name.lower() for name, _ in warehouse.columns(table)]
+        path = Path(dbt_project.project_dir) / seed["original_file_path"]
+        if not loaded or not path.exists():
+            continue
+        with path.open(newline="", encoding="utf-8") as file:
+            header = [name.strip().lower() for name in next(csv.reader(file), [])]
+        if header != loaded:
+            context.log.info(f"{table}: its columns changed in {path.name}; dropped for dbt to load it anew")
+            warehouse.execute(f"drop table {table}")
+
+
+@cache
+def _seed_nodes() -> tuple[dict, ...]:
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    return tuple(node for node in manifest["nodes"].values() if node["resource_type"] == "seed")
 
 
 def _saved_parse(warehouse: Warehouse) -> Path:

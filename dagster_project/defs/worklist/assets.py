@@ -1,7 +1,6 @@
 """Signals and the prioritised worklist: which accounts need what attention, in what order."""
 
 import dagster as dg
-import pandas as pd
 from dagster_dbt import get_asset_key_for_model
 
 from dagster_project.defs.dbt.assets import dbt_models
@@ -14,7 +13,8 @@ from dagster_project.defs.worklist.tables import (
     PRIORITIZED_ACCOUNTS,
 )
 from dagster_project.warehouse.resource import Query, Warehouse
-from dagster_project.worklist.priority import prioritize
+from dagster_project.worklist.plays import assign_plays, check_plays
+from dagster_project.worklist.priority import UNASSIGNED, prioritize
 from dagster_project.worklist.settings import (
     WorklistSettings,
     check_priority_tiers,
@@ -25,10 +25,20 @@ from dagster_project.worklist.signals import signals_sql
 
 WORKLIST_GROUP = "worklist"
 PREDICTIONS_HISTORY = "marts.churn_predictions_history"
+# The churn label's horizon when no model recorded one (dbt var churn_horizon_days).
+DEFAULT_HORIZON_DAYS = 90
 
 
 def _dbt(name: str) -> dg.AssetKey:
     return get_asset_key_for_model([dbt_models], name)
+
+
+def risk_horizon_days(warehouse: Warehouse) -> int:
+    """The horizon of the churn likelihood the latest model gives (its label's), in days."""
+    horizon = warehouse.scalar(
+        "select horizon_days from marts.churn_model_metrics order by trained_at desc limit 1"
+    )
+    return int(horizon or DEFAULT_HORIZON_DAYS)
 
 
 def load_settings(warehouse: Warehouse) -> WorklistSettings:
@@ -200,6 +210,7 @@ left join first_seen
         ["marts", "churn_model_metrics"],
         _dbt("int_account_revenue_daily"),
         _dbt("priority_tiers"),
+        _dbt("worklist_plays"),
         _dbt("worklist_settings"),
     ],
     group_name=WORKLIST_GROUP,
@@ -210,12 +221,14 @@ left join first_seen
     backfill_policy=SINGLE_RUN,
 )
 def prioritized_accounts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """Today's worklist for customer success: every active account with its lifetime value, expected future
-    value, revenue at risk (MRR x 12 x churn likelihood) and a priority score that weighs low health by
-    lifetime value, ranked overall and within each owner's book, in priority tiers from health band x value
-    band (P1 save now, P2 protect and grow, P3 digital save, P4 automate; bands in
-    seeds/worklist_settings.csv, tiers in seeds/priority_tiers.csv), with the recommended action and the
-    reasons in words. A run that ends before today's customer_health leaves it as it was."""
+    """Today's worklist for customer success: every active account ordered by what is at stake (by
+    default the revenue expected to be lost: churn likelihood x annual revenue, a little more for a
+    renewal within 90 days), with one play per account (the first of seeds/worklist_plays.csv whose
+    trigger holds: fix billing, save, find out what changed, drive adoption, expand, nurture), its action
+    and the fact that triggered it, at most three reasons, a tier that agrees with the play (P1 save now,
+    P2 protect and grow, P3 digital save, P4 automate), and a queue per owner (accounts without one form
+    the 'unassigned' queue). Settings in seeds/worklist_settings.csv. A run that ends before today's
+    customer_health leaves it as it was."""
     _, end = as_of_window(context)
     today = warehouse.scalar("select max(as_of_date) from marts.customer_health")
     if today is None or end <= today:
@@ -223,29 +236,34 @@ def prioritized_accounts(context: dg.AssetExecutionContext, warehouse: Warehouse
         return dg.MaterializeResult(metadata={"unchanged": True})
     settings = load_settings(warehouse)
     tiers = check_priority_tiers(warehouse.query("select * from seeds.priority_tiers"))
-    actions = check_signal_actions(warehouse.query("select signal, action from seeds.signal_actions"))
-    horizon = warehouse.scalar(
-        "select horizon_days from marts.churn_model_metrics order by trained_at desc limit 1"
-    )
-    accounts = warehouse.query(WORKLIST_INPUTS_SQL)
-    worklist = prioritize(accounts, settings, tiers, horizon_days=int(horizon or 90))
-    worklist["recommended_action"] = [
-        tier if pd.isna(signal) or signal == "NONE" else f"{tier}; {signal}: {actions[signal]}"
-        for tier, signal in zip(worklist["tier_action"], worklist["signal"], strict=True)
-    ]
-    worklist["reasons"] = worklist_reasons(worklist)
+    plays = check_plays(warehouse.query("select * from seeds.worklist_plays"))
+    horizon = risk_horizon_days(warehouse)
+    accounts = assign_plays(warehouse.query(WORKLIST_INPUTS_SQL), plays, settings, horizon)
+    worklist = prioritize(accounts, settings, tiers, horizon_days=horizon)
+    worklist["recommended_action"] = worklist["play_action"]
+    worklist["reasons"] = worklist_reasons(worklist, settings.material_risk, horizon)
+    worklist["risk_horizon_days"] = horizon
     published = worklist.rename(columns={"account_owner": "owner"})[PRIORITIZED_ACCOUNTS.column_names]
     rows = warehouse.write_table(PRIORITIZED_ACCOUNTS, published)
     tier_counts = worklist["priority_tier"].value_counts().sort_index()
-    top = published.head(10)[
-        ["priority_rank", "account_name", "owner", "grade", "lifetime_value", "priority_tier"]
-    ]
+    play_counts = worklist["play"].value_counts()
+    unassigned = worklist[worklist["queue"] == UNASSIGNED]
+    if len(unassigned):
+        context.log.warning(
+            f"{len(unassigned)} accounts have no owner (the 'unassigned' queue), "
+            f"{int((unassigned['priority_tier'] == 'P1').sum())} of them P1; e.g. "
+            f"{unassigned['account_name'].iloc[0]} (rank {unassigned['priority_rank'].iloc[0]})"
+        )
+    top = published.head(10)[["priority_rank", "account_name", "owner", "play", "priority_tier"]]
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": rows,
+            "priority_method": settings.priority_method,
             **{f"tier_{tier.lower()}": int(n) for tier, n in tier_counts.items()},
+            **{f"play_{play.replace(' ', '_')}": int(n) for play, n in play_counts.items()},
+            "unassigned_accounts": len(unassigned),
             "revenue_at_risk": float(worklist["revenue_at_risk"].sum()),
-            "top_10": dg.MetadataValue.md(top.to_markdown(index=False, floatfmt=",.0f")),
+            "top_10": dg.MetadataValue.md(top.to_markdown(index=False)),
         }
     )
 
@@ -264,10 +282,20 @@ select
     health.drivers as health_drivers,
     cast(health.mrr as double) as mrr,
     cast(coalesce(revenue.lifetime_value, 0) as double) as lifetime_value,
+    revenue.days_to_renewal,
+    revenue.open_past_due_invoices,
+    revenue.days_past_due,
+    revenue.failed_invoices_90d,
     predictions.churn_likelihood,
     predictions.likelihood_to_segment,
     predictions.drivers as churn_drivers,
-    signals.signal
+    signals.signal,
+    signals.peer_group,
+    signals.peer_churn_likelihood,
+    signals.engagement_score,
+    signals.peer_engagement_score,
+    signals.engagement_percentile,
+    signals.peer_arpu
 from marts.customer_health as health
 left join intermediate.int_account_revenue_daily as revenue
     on health.account_id = revenue.account_id

@@ -1,32 +1,54 @@
-"""Why an account is on the worklist, in words: health, churn likelihood and signal."""
+"""Why an account is on the worklist, in words a CSM reads in ten seconds: at most three reasons."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from dagster_project.worklist.plays import risk_fact
 
-def worklist_reasons(accounts: pd.DataFrame) -> pd.Series:
-    """One sentence list per account from its health (grade, score, 30-day change, drivers), its churn
-    likelihood against the segment (and the model's drivers) and its signal."""
-    return pd.Series([_reason(row) for row in accounts.itertuples()], index=accounts.index, dtype="object")
+MAX_REASONS = 3
 
 
-def _reason(row) -> str:
-    parts = [f"grade {row.grade} (health {row.health_score:.0f}{_change(row.health_score_change_30d)})"]
-    if isinstance(row.health_drivers, str) and row.health_drivers:
-        parts.append(f"weakest: {row.health_drivers}")
-    if pd.notna(row.churn_likelihood):
-        ratio = row.likelihood_to_segment
-        versus = f", {ratio:.1f}x the segment" if pd.notna(ratio) else ""
-        parts.append(f"churn likelihood {row.churn_likelihood:.0%}{versus}")
-    if isinstance(row.churn_drivers, str) and row.churn_drivers:
-        parts.append(f"churn drivers: {row.churn_drivers}")
-    if isinstance(row.signal, str) and row.signal != "NONE":
-        parts.append(f"signal {row.signal}")
-    return "; ".join(parts)
+def worklist_reasons(accounts: pd.DataFrame, material_risk: float, horizon_days: int) -> pd.Series:
+    """Per account: the fact that chose its play first, then its health, then its risk (only where the
+    churn likelihood is at least ``material_risk``) or the weakest part of its health; '; '-joined."""
+    return pd.Series(
+        [_reasons(row, material_risk, horizon_days) for row in accounts.itertuples()],
+        index=accounts.index,
+        dtype="object",
+    )
+
+
+def _reasons(row, material_risk: float, horizon_days: int) -> str:
+    reasons = [row.play_reason]
+    if row.play_trigger == "health_falling":
+        reasons.append(f"grade {row.grade}")
+    else:
+        reasons.append(
+            f"grade {row.grade}, health {row.health_score:.0f}{_change(row.health_score_change_30d)}"
+        )
+    material = pd.notna(row.churn_likelihood) and row.churn_likelihood >= material_risk
+    if material and row.play_trigger != "material_risk":
+        reasons.append(
+            risk_fact(row.churn_likelihood, row.peer_churn_likelihood, row.peer_group, horizon_days)
+        )
+    elif material and _text(row.churn_drivers):
+        reasons.append(f"risk driven most by {_first(row.churn_drivers)}")
+    elif _text(row.health_drivers):
+        reasons.append(f"weakest: {_first(row.health_drivers)}")
+    return "; ".join(reasons[:MAX_REASONS])
+
+
+def _first(drivers: str) -> str:
+    """The strongest of the drivers (they are listed strongest first, '; '-separated)."""
+    return drivers.split("; ")[0]
+
+
+def _text(value) -> bool:
+    return isinstance(value, str) and bool(value)
 
 
 def _change(change) -> str:
     if pd.isna(change) or round(change) == 0:
         return ""
-    return f", {change:+.0f} in 30 days"
+    return f" ({change:+.0f} in 30 days)"

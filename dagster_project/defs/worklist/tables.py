@@ -61,19 +61,38 @@ CUSTOMER_SIGNALS = PublishedTable(
 
 PRIORITIZED_ACCOUNTS = PublishedTable(
     name="marts.prioritized_accounts",
-    description="Today's worklist: every active account in order of priority, overall and within its owner.",
+    description=(
+        "Today's worklist: every active account in order of what is at stake, overall and within its "
+        "owner's queue, with one play each."
+    ),
     columns=(
         Column("as_of_date", "date", "The day."),
         Column("priority_rank", "bigint", "1 = the account to look at first (highest priority score)."),
-        Column("owner_rank", "bigint", "The same order within the account owner's book."),
+        Column("queue", "varchar", "The account's owner, or 'unassigned' when it has none."),
+        Column("owner_rank", "bigint", "The same order within the queue (the owner's book, or unassigned)."),
         Column("account_id", "varchar", "The account."),
         Column("account_name", "varchar", "The account's name."),
         Column("owner", "varchar", "The CSM who owns the account; null when unassigned."),
         Column("segment", "varchar", "Segment."),
+        Column(
+            "play",
+            "varchar",
+            "The one play for the account: the first of seeds/worklist_plays.csv whose trigger holds.",
+        ),
+        Column("play_kind", "varchar", "save or grow: what the play does (it sets the tier)."),
+        Column("play_reason", "varchar", "The fact that triggered the play, with its number and comparison."),
+        Column("recommended_action", "varchar", "The play's action (seeds/worklist_plays.csv)."),
+        Column(
+            "reasons",
+            "varchar",
+            "At most three reasons: the play's fact, health, and the churn risk when it is material.",
+        ),
         Column("signal", "varchar", "RISK, OPPORTUNITY, POWER_USER or NONE (marts.customer_signals)."),
         Column("grade", "varchar", "Health grade A-F."),
         Column("health_score", "double", "Health score 0-100."),
-        Column("churn_likelihood", "double", "Probability of churn within 90 days."),
+        Column("churn_likelihood", "double", "Probability of churn within risk_horizon_days."),
+        Column("risk_horizon_days", "bigint", "The horizon of churn_likelihood, in days."),
+        Column("days_to_renewal", "bigint", "Days until the account's next renewal; null without one."),
         Column("lifetime_value", "double", "Revenue to date: the sum of the account's paid invoices."),
         Column(
             "expected_future_value",
@@ -85,17 +104,42 @@ PRIORITIZED_ACCOUNTS = PublishedTable(
         Column(
             "revenue_at_risk", "double", "MRR x 12 x churn likelihood: annual revenue expected to be lost."
         ),
-        Column("priority_score", "double", "(100 - health score) / 100 x lifetime value."),
+        Column(
+            "priority_score",
+            "double",
+            "What orders the list (priority_method): by default churn likelihood x annual revenue x renewal "
+            "urgency, the revenue expected to be lost; or (100 - health) / 100 x lifetime value.",
+        ),
         Column("priority_tier", "varchar", "P1 save now, P2 protect and grow, P3 digital save, P4 automate."),
+        Column("tier_name", "varchar", "The tier in words (seeds/priority_tiers.csv)."),
+    ),
+)
+
+WORKLIST_EFFECTIVENESS = PublishedTable(
+    name="marts.worklist_effectiveness",
+    description=(
+        "Does the worklist catch the revenue that leaves? On every past snapshot with a known outcome, "
+        "scored out of sample, the share of the churned MRR and of the churners in the top of the list, "
+        "per ordering method."
+    ),
+    columns=(
         Column(
-            "recommended_action",
+            "method",
             "varchar",
-            "The tier's action, and the signal's action item when it has one.",
+            "expected_loss, health_x_lifetime_value, churn_likelihood_x_mrr or random (expected value).",
         ),
+        Column("is_default", "boolean", "Whether the method is the worklist's (priority_method)."),
+        Column("segment", "varchar", "'all' (the whole book's list), or a segment (that segment's list)."),
+        Column("list_share", "double", "The top share of each day's list worked: 0.05, 0.1, 0.2 or 0.5."),
         Column(
-            "reasons",
-            "varchar",
-            "Why the account is here: health and its drivers, churn likelihood and its drivers, signal.",
+            "churned_mrr_share",
+            "double",
+            "MRR of the churners in the top over the MRR of all churners; null when none churned.",
         ),
+        Column("churner_share", "double", "Churners in the top over all churners; null when none churned."),
+        Column("snapshots", "bigint", "Snapshot days measured."),
+        Column("account_snapshots", "bigint", "Account-days measured."),
+        Column("churners", "bigint", "Account-days that churned within the horizon."),
+        Column("churned_mrr", "double", "Their MRR on the snapshot day (reporting currency)."),
     ),
 )

@@ -116,13 +116,13 @@ labels as (
     ) as ordered_labels
 ),
 
--- What each measure cost: a holding cap first, then the points it lost weighted by its share of the score
+-- What each measure cost: the cap that sets the score first, then the points it lost weighted by its share of the score
 costs as {{ materialized_cte() }} (
     select
         scores.*,
         {%- for measure in measures %}
         case
-            when {{ measure }}_is_cap_holding then 1000 + 100 - {{ measure }}_cap_score
+            when {{ cap_binds(measure) }} then 1000 + 100 - {{ measure }}_cap_score
             when {{ measure }}_points < 100
                 then {{ measure }}_weight * (100 - {{ measure }}_points) / nullif(present_weight, 0)
         end as {{ measure }}_cost{{ "," if not loop.last }}

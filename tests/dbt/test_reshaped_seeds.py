@@ -1,0 +1,30 @@
+"""A seed whose CSV gained or lost columns is loaded anew, not by position into its old columns."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+
+from dagster_project.defs.dbt.assets import _drop_reshaped_seeds
+from dagster_project.warehouse.resource import Warehouse
+from tests.conftest import ROOT
+
+
+def test_a_seed_table_with_other_columns_than_its_csv_is_dropped_and_the_others_kept(tmp_path):
+    warehouse = Warehouse(path=str(tmp_path / "w.duckdb"))
+    # priority_tiers as an older version loaded it (health_band, recommended_action); the settings as now.
+    old_tiers = pd.DataFrame(
+        {
+            "priority_tier": ["P1"],
+            "health_band": ["low"],
+            "value_band": ["high"],
+            "tier_name": ["save now"],
+            "recommended_action": ["call"],
+        }
+    )
+    warehouse.write_table("seeds.priority_tiers", old_tiers)
+    settings = pd.read_csv(ROOT / "seeds" / "worklist_settings.csv", dtype=str)
+    warehouse.write_table("seeds.worklist_settings", settings)
+    _drop_reshaped_seeds(dg.build_asset_context(), warehouse)
+    assert warehouse.columns("seeds.priority_tiers") == []
+    assert [name for name, _ in warehouse.columns("seeds.worklist_settings")] == list(settings.columns)
