@@ -176,8 +176,10 @@ def test_the_worklist_ranks_every_account_of_customer_health(warehouse):
     assert worklist["revenue_at_risk"].to_numpy() == pytest.approx(
         (worklist["mrr"] * 12 * worklist["churn_likelihood"]).to_numpy()
     )
-    # The default order: churn likelihood x annual revenue x renewal urgency (renewals 0-29 days away).
-    urgency = 1 + 0.1 * (90 - worklist["days_to_renewal"]) / 90
+    # The default order: churn likelihood x annual revenue x renewal urgency (renewals 0-29 days away), with
+    # the seed's weight.
+    settings = pd.read_csv(ROOT / "seeds" / "worklist_settings.csv").set_index("setting")["value"]
+    urgency = 1 + float(settings["renewal_urgency_weight"]) * (90 - worklist["days_to_renewal"]) / 90
     assert worklist["priority_score"].to_numpy() == pytest.approx(
         (worklist["churn_likelihood"] * worklist["mrr"] * 12 * urgency).to_numpy()
     )

@@ -5,6 +5,7 @@ back to segment churn rates, and `dagster_project.churn.metrics` for how the
 metrics are defined.
 """
 
+from dagster_project.churn.inputs import ChurnInputError
 from dagster_project.churn.leakage import LeakageError, check_point_in_time
 from dagster_project.churn.metrics import CalibrationBin, ChurnMetrics, evaluate
 from dagster_project.churn.model import (
@@ -18,6 +19,7 @@ from dagster_project.churn.model import (
 __all__ = [
     "FORMAT_VERSION",
     "CalibrationBin",
+    "ChurnInputError",
     "ChurnMetrics",
     "ChurnModel",
     "Driver",

@@ -1,14 +1,17 @@
 """Churn model: train on a labelled table of account snapshots, predict calibrated churn probabilities.
 
-Nothing here knows about Dagster or the warehouse: the inputs are a pandas
-frame of numeric features, a 0/1 label ("churned within the horizon") and the
-snapshot date of each row, so the module can be used and tested on any
-labelled table.
+Nothing here knows about Dagster or the warehouse: the inputs are a customer
+table of features (numbers, booleans, text or categories; a pandas frame or a
+numpy array, see `dagster_project.churn.inputs`), a label ("churned within the
+horizon": 0/1, booleans, or two values with ``positive_label`` naming the
+churned one) and the snapshot date of each row, so the module can be used and
+tested on any labelled table.
 
 Example::
 
     model = fit_churn_model(features, label, snapshot_dates, groups=segment)
-    model.kind                       # "logistic_regression", "gradient_boosting" or "segment_prior"
+    model.kind                       # "logistic_regression", "gradient_boosting", "blend" or "segment_prior"
+    model.candidate_metrics          # every candidate's validation metrics
     model.metrics.as_dict()          # validation-window AUC, Brier, top decile, ...
     p = model.predict_proba(new_features, groups=new_segment)
     why = model.drivers(new_features)  # [["logins_30d", "open_tickets", ...], ...]
@@ -23,14 +26,16 @@ How it is fitted:
   at least one older date) are the validation window, the rest the training
   window. Rows are never split at random, so nothing from the future leaks
   into the candidates' training.
-- **Candidates**, both fitted on the training window and scored on the
+- **Candidates**, fitted on the training window and scored on the
   validation window: logistic regression (median imputation, standard
   scaling, L2 logistic regression *without* class weights, because weights
-  would move the probabilities away from observed rates) and scikit-learn's
-  HistGradientBoostingClassifier (handles missing values itself). Gradient
-  boosting is chosen only if its validation AUC beats the logistic
-  regression's by more than ``GRADIENT_BOOSTING_MARGIN`` (0.005): the
-  logistic model's drivers are easier to read, so it wins ties.
+  would move the probabilities away from observed rates), scikit-learn's
+  HistGradientBoostingClassifier (handles missing values itself), and their
+  blend (the mean of the two calibrated probabilities). From the simplest
+  (logistic regression, then gradient boosting, then the blend), a candidate
+  replaces the one chosen so far only if its validation AUC is higher by more
+  than ``MORE_COMPLEX_MARGIN`` (0.005): simpler models read more easily and
+  wins by less are noise. ``candidate_metrics`` reports all three.
 - **Calibration.** Each candidate is wrapped in ``CalibratedClassifierCV``
   with sigmoid (Platt) scaling and 3 stratified folds: the calibrator is fitted
   on out-of-fold predictions of the same window, so no rows need to be held
@@ -96,17 +101,20 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
+from dagster_project.churn.inputs import Encoding, as_frame, as_series, binary_label, learn_encoding
 from dagster_project.churn.metrics import ChurnMetrics, evaluate
 
 log = logging.getLogger(__name__)
 
-ModelKind = Literal["logistic_regression", "gradient_boosting", "segment_prior"]
+ModelKind = Literal["logistic_regression", "gradient_boosting", "blend", "segment_prior"]
+# The candidates from the simplest to the most complex: a later one must beat the chosen one by the margin.
+CANDIDATES: tuple[ModelKind, ...] = ("logistic_regression", "gradient_boosting", "blend")
 
 # Bump when the saved payload or the ChurnModel fields change incompatibly.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MIN_TRAIN_POSITIVES = 20
 MIN_VALIDATION_POSITIVES = 5
-GRADIENT_BOOSTING_MARGIN = 0.005
+MORE_COMPLEX_MARGIN = 0.005
 CALIBRATION_FOLDS = 3
 
 
@@ -166,13 +174,16 @@ class ChurnModel:
     explainer: Pipeline | None = field(default=None, repr=False)
     driver_features: list[str] = field(default_factory=list)
     validation_likelihood: pd.Series | None = field(default=None, repr=False)
+    encoding: Encoding | None = field(default=None, repr=False)
 
-    def predict_proba(self, features: pd.DataFrame, groups: pd.Series | None = None) -> np.ndarray:
-        """Probability of churn for each row of ``features``.
+    def predict_proba(self, features, groups: pd.Series | None = None) -> np.ndarray:
+        """Probability of churn for each row of ``features`` (a frame with the columns it was fitted on,
+        or an array of them in the same order).
 
         ``groups`` is used only by the ``segment_prior`` fallback (the row's
         group rate; the overall rate for unseen or missing groups).
         """
+        features = as_frame(features)
         if self.kind == "segment_prior":
             overall = self.overall_rate if self.overall_rate is not None else 0.0
             if groups is None:
@@ -181,7 +192,12 @@ class ChurnModel:
                 raise ValueError(f"groups has {len(groups)} values but features has {len(features)} rows")
             return np.array([self.group_rates.get(g, overall) for g in groups], dtype="float64")
         with _single_threaded():
-            return self.estimator.predict_proba(_matrix(features, self.feature_names))[:, 1]
+            return self.estimator.predict_proba(self._design(features))[:, 1]
+
+    def _design(self, features: pd.DataFrame) -> np.ndarray:
+        """The numeric matrix the estimators read: the input columns encoded as at fitting."""
+        encoded = self.encoding.transform(features) if self.encoding is not None else features
+        return _matrix(encoded, self.feature_names)
 
     def drivers(self, features: pd.DataFrame, top: int = 3) -> list[list[str]]:
         """For each row, up to ``top`` feature names pushing churn up, strongest first.
@@ -195,7 +211,7 @@ class ChurnModel:
         """For each row, up to ``top`` `Driver` records pushing churn up, strongest first (as `drivers`)."""
         if self.explainer is None:
             return [[] for _ in range(len(features))]
-        x = _matrix(features, self.feature_names)
+        x = self._design(as_frame(features))
         contributions = _contributions(self.explainer, x)
         contributions[:, [name not in self.driver_features for name in self.feature_names]] = 0.0
         averages = self.explainer.named_steps["scale"].mean_
@@ -243,11 +259,12 @@ class ChurnModel:
 
 
 def fit_churn_model(
-    features: pd.DataFrame,
-    label: pd.Series,
-    snapshot_dates: pd.Series,
+    features,
+    label,
+    snapshot_dates,
     *,
-    groups: pd.Series | None = None,
+    groups=None,
+    positive_label=None,
     validation_share: float = 0.25,
     random_state: int = 0,
     min_train_positives: int = MIN_TRAIN_POSITIVES,
@@ -256,11 +273,14 @@ def fit_churn_model(
 ) -> ChurnModel:
     """Fit the churn model with a time-based validation window (see the module docstring).
 
-    ``features`` are numeric (missing values allowed); ``label`` is 0/1
-    (churned within the horizon); ``snapshot_dates`` the as-of date of each
-    row; ``groups`` (e.g. the segment) feeds only the fallback. All must share
-    the same index. ``min_train_positives`` and ``min_validation_positives``
-    apply to each class (churned and not churned) of each window.
+    ``features`` is a frame or a 2-D array of numbers, booleans, text or
+    categories (missing values allowed; `dagster_project.churn.inputs`);
+    ``label`` is 0/1, booleans, or two values of which ``positive_label`` is
+    churned; ``snapshot_dates`` the as-of date of each row; ``groups`` (e.g.
+    the segment) feeds only the fallback. Series must share the features'
+    index; arrays and lists must have one value per row. ``min_train_positives``
+    and ``min_validation_positives`` apply to each class (churned and not
+    churned) of each window.
 
     ``previous`` is a model fitted earlier. It is returned as it is when it
     was fitted on these very rows with these settings (its version would come
@@ -269,17 +289,16 @@ def fit_churn_model(
     """
     if not 0 < validation_share < 1:
         raise ValueError(f"validation_share must be between 0 and 1, got {validation_share}")
-    feature_names = [str(c) for c in features.columns]
-    if not feature_names:
+    features = as_frame(features)
+    if features.columns.empty:
         raise ValueError("features has no columns")
-    for name, series in {"label": label, "snapshot_dates": snapshot_dates, "groups": groups}.items():
-        if series is not None and not series.index.equals(features.index):
-            raise ValueError(f"{name} must have the same index as features")
-    x = _matrix(features, feature_names)
-    y = pd.Series(label).to_numpy(dtype="float64")
-    if np.isnan(y).any() or not np.isin(y, (0.0, 1.0)).all():
-        raise ValueError("label must be 0/1 without missing values")
-    y = y.astype("int64")
+    label = as_series(label, features.index, "label")
+    snapshot_dates = as_series(snapshot_dates, features.index, "snapshot_dates")
+    groups = as_series(groups, features.index, "groups")
+    y = binary_label(label, positive_label)
+    encoding = learn_encoding(features)
+    feature_names = encoding.names()
+    x = _matrix(encoding.transform(features), feature_names)
     dates = pd.to_datetime(snapshot_dates)
     if dates.isna().any():
         raise ValueError("snapshot_dates has missing values")
@@ -292,6 +311,7 @@ def fit_churn_model(
         return previous
     common = {
         "feature_names": feature_names,
+        "encoding": encoding,
         "trained_at": datetime.now(UTC),
         "training_dates": training_dates,
         "validation_dates": validation_dates,
@@ -312,29 +332,24 @@ def fit_churn_model(
         names = [name for name, is_empty in zip(feature_names, empty, strict=True) if is_empty]
         warnings.append(f"features without any value in the training window are ignored: {names}")
         log.warning(warnings[-1])
-    candidates = {
-        "logistic_regression": _calibrated(_logistic(), random_state),
-        "gradient_boosting": _calibrated(_boosting(random_state), random_state),
-    }
-    candidate_metrics, candidate_likelihood = {}, {}
+    candidate_likelihood = {}
     with _single_threaded():
-        for kind, candidate in candidates.items():
-            candidate.fit(x[train], y[train])
+        for kind in ("logistic_regression", "gradient_boosting"):
+            candidate = _estimator(kind, random_state).fit(x[train], y[train])
             candidate_likelihood[kind] = candidate.predict_proba(x[valid])[:, 1]
-            candidate_metrics[kind] = evaluate(y[valid], candidate_likelihood[kind])
-
-    lr_auc = candidate_metrics["logistic_regression"].auc
-    gb_auc = candidate_metrics["gradient_boosting"].auc
-    kind: ModelKind = (
-        "gradient_boosting" if gb_auc > lr_auc + GRADIENT_BOOSTING_MARGIN else "logistic_regression"
+    candidate_likelihood["blend"] = (
+        candidate_likelihood["logistic_regression"] + candidate_likelihood["gradient_boosting"]
+    ) / 2
+    candidate_metrics = {kind: evaluate(y[valid], candidate_likelihood[kind]) for kind in CANDIDATES}
+    kind = choose_candidate({name: metrics.auc for name, metrics in candidate_metrics.items()})
+    log.info(
+        "churn model: validation AUC %s; chose %s",
+        ", ".join(f"{name} {metrics.auc:.3f}" for name, metrics in candidate_metrics.items()),
+        kind,
     )
-    log.info("churn model: logistic AUC %.3f, gradient boosting AUC %.3f, chose %s", lr_auc, gb_auc, kind)
 
-    final = _calibrated(
-        _logistic() if kind == "logistic_regression" else _boosting(random_state), random_state
-    )
     with _single_threaded():
-        final.fit(x, y)
+        final = _estimator(kind, random_state).fit(x, y)
         explainer = _logistic().fit(x, y)
     coefficients = dict(zip(feature_names, explainer[-1].coef_[0].tolist(), strict=True))
     driver_features = _agreeing_features(explainer, x, y, feature_names)
@@ -352,6 +367,41 @@ def fit_churn_model(
         validation_likelihood=pd.Series(candidate_likelihood[kind], index=features.index[valid]),
         **common,
     )
+
+
+def choose_candidate(aucs: dict[str, float | None]) -> ModelKind:
+    """From the simplest candidate on, the next replaces the chosen one only if its AUC is higher by more
+    than ``MORE_COMPLEX_MARGIN``."""
+    chosen: ModelKind = CANDIDATES[0]
+    for kind in CANDIDATES[1:]:
+        if aucs.get(kind) is not None and aucs[kind] > (aucs[chosen] or 0) + MORE_COMPLEX_MARGIN:
+            chosen = kind
+    return chosen
+
+
+class Blend:
+    """The mean of its estimators' probabilities (each calibrated); fitted on the same rows."""
+
+    def __init__(self, estimators: list[Any]):
+        self.estimators = estimators
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> Blend:
+        for estimator in self.estimators:
+            estimator.fit(x, y)
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return np.mean([estimator.predict_proba(x) for estimator in self.estimators], axis=0)
+
+
+def _estimator(kind: ModelKind, random_state: int) -> Any:
+    """A calibrated, unfitted estimator of ``kind``."""
+    if kind == "blend":
+        return Blend(
+            [_estimator("logistic_regression", random_state), _estimator("gradient_boosting", random_state)]
+        )
+    base = _logistic() if kind == "logistic_regression" else _boosting(random_state)
+    return _calibrated(base, random_state)
 
 
 def _matrix(features: pd.DataFrame, feature_names: list[str]) -> np.ndarray:
@@ -500,7 +550,7 @@ def _params(
         "calibration": f"sigmoid, {CALIBRATION_FOLDS} stratified folds",
         "logistic_regression": {"C": 1.0, "class_weight": None, "imputer": "median"},
         "gradient_boosting": {"max_iter": 100, "learning_rate": 0.1},
-        "gradient_boosting_margin": GRADIENT_BOOSTING_MARGIN,
+        "more_complex_margin": MORE_COMPLEX_MARGIN,
     }
 
 

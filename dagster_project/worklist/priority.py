@@ -28,8 +28,9 @@ likelihood over the model's horizon, 90 days by default):
   ``high_value_percentile`` of the day's accounts and at least
   ``high_value_minimum``); names in ``seeds/priority_tiers.csv``: a save play
   is P1 or P3, any other P2 or P4, so tier and play always agree.
-- **priority_rank**: 1 for the highest priority score, ties broken by revenue
-  at risk and then account id, so the order is total and repeatable;
+- **priority_rank**: 1 for the highest priority score, ties broken by the
+  sooner renewal, then revenue at risk, then account id, so the order is total
+  and repeatable;
   **queue** is the account's owner, or ``unassigned``; **owner_rank** is the
   same order within each queue.
 """
@@ -117,8 +118,8 @@ def prioritize(
     out["value_band"] = value_band(out["value"], settings) if len(out) else pd.Series(dtype="object")
     out = out.merge(tiers, on=["play_kind", "value_band"], how="left")
     out = out.sort_values(
-        ["priority_score", "revenue_at_risk", "account_id"],
-        ascending=[False, False, True],
+        ["priority_score", "days_to_renewal", "revenue_at_risk", "account_id"],
+        ascending=[False, True, False, True],
         na_position="last",
     ).reset_index(drop=True)
     out["priority_rank"] = np.arange(1, len(out) + 1, dtype="int64")

@@ -31,7 +31,7 @@ class WorklistSettings(BaseModel):
     priority_method: PriorityMethod = "expected_loss"
     priority_value: PriorityValue = "annual_revenue"
     renewal_urgency_days: int = Field(90, ge=1)
-    renewal_urgency_weight: float = Field(0.1, ge=0)
+    renewal_urgency_weight: float = Field(0.0, ge=0)
     material_risk: float = Field(0.10, gt=0, le=1)
     expansion_percentile: float = Field(75.0, ge=0, le=100)
     low_health_below: float = Field(65.0, ge=0, le=100)

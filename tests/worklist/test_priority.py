@@ -105,6 +105,22 @@ def test_ranks_within_each_queue_follow_the_overall_order_and_no_owner_is_the_un
     assert ranks == {"C": 1, "B": 2, "A": 1, "E": 1, "D": 2}
 
 
+def test_equal_expected_losses_go_to_the_sooner_renewal_by_default():
+    # p 0.1 x 1,200 a year each: equal scores without urgency (weight 0); the sooner renewal first, and
+    # an account without a renewal date last.
+    worklist = prioritize(
+        accounts(
+            [("late", "o", 50, 0, 100, 0.1), ("none", "o", 50, 0, 100, 0.1), ("soon", "o", 50, 0, 100, 0.1)],
+            days_to_renewal=[200, None, 3],
+        ),
+        WorklistSettings(),
+        TIERS,
+        horizon_days=90,
+    )
+    assert worklist["priority_score"].tolist() == pytest.approx([120, 120, 120])
+    assert worklist["account_id"].tolist() == ["soon", "late", "none"]
+
+
 def test_equal_scores_are_ordered_by_revenue_at_risk_then_account():
     worklist = prioritize(
         accounts(

@@ -108,6 +108,17 @@ def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse)
                 for name in ("auc", "average_precision", "brier", "top_decile_precision", "top_decile_recall")
             },
             "calibration": dg.MetadataValue.json(model.metrics.calibration_frame().to_dict("records")),
+            # Every candidate of the time split, so the choice can be checked.
+            "candidates": dg.MetadataValue.json(
+                {
+                    kind: {
+                        name: None if value is None else float(value)
+                        for name, value in metrics.as_dict().items()
+                        if name in ("auc", "average_precision", "brier", "top_decile_precision")
+                    }
+                    for kind, metrics in model.candidate_metrics.items()
+                }
+            ),
             "warnings": "; ".join(model.warnings) or "none",
             "artifact": dg.MetadataValue.path(str(artifact)),
             "dagster/row_count": warehouse.scalar(f"select count(*) from {CHURN_MODEL_METRICS.name}"),

@@ -12,7 +12,9 @@ CHURN_MODEL_METRICS = PublishedTable(
             "Short hash of the model kind, features, parameters and training data.",
         ),
         Column(
-            "model_kind", "varchar", "logistic_regression, gradient_boosting or segment_prior (the fallback)."
+            "model_kind",
+            "varchar",
+            "logistic_regression, gradient_boosting, blend (their mean) or segment_prior (the fallback).",
         ),
         Column("trained_at", "timestamp", "When it was trained (UTC)."),
         Column("training_snapshots", "bigint", "Labelled account snapshots it learnt from."),
