@@ -7,11 +7,14 @@ import pandas as pd
 from dagster_project.worklist.plays import risk_fact
 
 MAX_REASONS = 3
+# Grades whose low churn risk needs a reason when the renewal is beyond the risk's horizon.
+POOR_GRADES = ("D", "F")
 
 
 def worklist_reasons(accounts: pd.DataFrame, material_risk: float, horizon_days: int) -> pd.Series:
     """Per account: the fact that chose its play first, then its health, then its risk (only where the
-    churn likelihood is at least ``material_risk``) or the weakest part of its health; '; '-joined."""
+    churn likelihood is at least ``material_risk``), or why a poor grade carries little risk (a renewal
+    beyond the risk's horizon), or the weakest part of its health; '; '-joined."""
     return pd.Series(
         [_reasons(row, material_risk, horizon_days) for row in accounts.itertuples()],
         index=accounts.index,
@@ -34,9 +37,21 @@ def _reasons(row, material_risk: float, horizon_days: int) -> str:
         )
     elif material and _text(row.churn_drivers):
         reasons.append(f"risk driven most by {_first(row.churn_drivers)}")
+    elif row.grade in POOR_GRADES and _renews_after(row, horizon_days):
+        # Poor health but little risk: the contract cannot end within the risk's horizon.
+        reasons.append(f"renews in {_months(row.days_to_renewal)}, after the {horizon_days}-day risk horizon")
     elif _text(row.health_drivers):
         reasons.append(f"weakest: {_first(row.health_drivers)}")
     return "; ".join(reasons[:MAX_REASONS])
+
+
+def _renews_after(row, horizon_days: int) -> bool:
+    return pd.notna(row.days_to_renewal) and row.days_to_renewal > horizon_days
+
+
+def _months(days) -> str:
+    months = round(days / (365.25 / 12))
+    return "1 month" if months == 1 else f"{months} months"
 
 
 def _first(drivers: str) -> str:
