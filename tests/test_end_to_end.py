@@ -270,7 +270,7 @@ def test_the_run_summary_reports_the_backtest_and_the_report_is_published(demo_r
     assert f"score_effectiveness, {snapshots:,} past snapshots)" in summary
     assert "churned within 90 days, by grade: A " in summary
     report = (path.parent / "published" / "report.html").read_text(encoding="utf-8")
-    assert report.count('class="chart"') == 6
+    assert report.count('class="chart"') == 7
 
 
 def test_the_worklist_is_coherent_and_its_proof_is_out_of_sample(demo_run):
