@@ -59,15 +59,17 @@ def capture_table(
 def _captured(snapshots: pd.DataFrame, score: pd.Series | None, share: float) -> dict:
     churned = snapshots["churned"].astype("int64").to_numpy()
     mrr = snapshots["mrr"].astype("float64").fillna(0).to_numpy()
+    accounts = snapshots["account_id"].to_numpy()
+    risk = None if score is None else -score.to_numpy("float64")
     caught_mrr = caught = 0.0
     for _, day in snapshots.groupby("as_of_date", sort=True).indices.items():
         top = math.ceil(share * len(day))
-        if score is None:
+        if risk is None:
             weight = top / len(day)
             caught_mrr += weight * float((mrr[day] * churned[day]).sum())
             caught += weight * float(churned[day].sum())
             continue
-        order = np.lexsort((snapshots["account_id"].to_numpy()[day], -score.to_numpy("float64")[day]))
+        order = np.lexsort((accounts[day], risk[day]))
         chosen = day[order[:top]]
         caught_mrr += float((mrr[chosen] * churned[chosen]).sum())
         caught += float(churned[chosen].sum())

@@ -179,11 +179,9 @@ def ordinal(percentile: float) -> str:
 
 
 def _peers(peer_group) -> str:
-    return (
-        "all accounts"
-        if not isinstance(peer_group, str) or peer_group == "all accounts"
-        else (f"segment {peer_group}")
-    )
+    if not isinstance(peer_group, str) or peer_group == "all accounts":
+        return "all accounts"
+    return f"segment {peer_group}"
 
 
 def _below(value, average) -> bool:

@@ -79,6 +79,17 @@ def priority_value(accounts: pd.DataFrame, settings: WorklistSettings) -> pd.Ser
     return accounts["mrr"].astype("float64") * 12
 
 
+def with_values(accounts: pd.DataFrame, settings: WorklistSettings, horizon_days: int) -> pd.DataFrame:
+    """``accounts`` with expected_future_value and the value the priority weighs (``value``)."""
+    out = accounts.assign(
+        expected_future_value=expected_future_value(
+            accounts["mrr"], accounts["churn_likelihood"], horizon_days, settings.future_value_months
+        )
+    )
+    out["value"] = priority_value(out, settings)
+    return out
+
+
 def priority_score(accounts: pd.DataFrame, settings: WorklistSettings) -> pd.Series:
     """The score the worklist is ordered by (see the module doc); ``accounts`` has value and the inputs."""
     if settings.priority_method == "health_x_lifetime_value":
@@ -107,13 +118,8 @@ def prioritize(
     revenue_at_risk, priority_score, value_band, priority_tier, tier_name, queue, priority_rank and
     owner_rank.
     """
-    out = accounts.copy()
-    likelihood = out["churn_likelihood"].astype("float64")
-    out["expected_future_value"] = expected_future_value(
-        out["mrr"], likelihood, horizon_days, settings.future_value_months
-    )
-    out["value"] = priority_value(out, settings)
-    out["revenue_at_risk"] = out["mrr"].astype("float64") * 12 * likelihood
+    out = with_values(accounts, settings, horizon_days)
+    out["revenue_at_risk"] = out["mrr"].astype("float64") * 12 * out["churn_likelihood"].astype("float64")
     out["priority_score"] = priority_score(out, settings)
     out["value_band"] = value_band(out["value"], settings) if len(out) else pd.Series(dtype="object")
     out = out.merge(tiers, on=["play_kind", "value_band"], how="left")
@@ -133,13 +139,8 @@ def method_scores(
 ) -> dict[str, pd.Series]:
     """The score of each ordering the worklist's effectiveness compares, by method name: expected_loss
     (with the settings' value and urgency), health_x_lifetime_value and churn_likelihood_x_mrr."""
-    scored = accounts.assign(
-        expected_future_value=expected_future_value(
-            accounts["mrr"], accounts["churn_likelihood"], horizon_days, settings.future_value_months
-        )
-    )
     expected_loss = settings.model_copy(update={"priority_method": "expected_loss"})
-    scored["value"] = priority_value(scored, expected_loss)
+    scored = with_values(accounts, expected_loss, horizon_days)
     return {
         "expected_loss": priority_score(scored, expected_loss),
         "health_x_lifetime_value": health_x_lifetime_value(scored["health_score"], scored["lifetime_value"]),

@@ -197,10 +197,8 @@ def _drop_reshaped_seeds(context: dg.AssetExecutionContext, warehouse: Warehouse
             warehouse.execute(f"drop table {table}")
 
 
-@cache
 def _seed_nodes() -> tuple[dict, ...]:
-    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
-    return tuple(node for node in manifest["nodes"].values() if node["resource_type"] == "seed")
+    return tuple(node for node in _manifest_nodes() if node["resource_type"] == "seed")
 
 
 def _saved_parse(warehouse: Warehouse) -> Path:
@@ -276,10 +274,9 @@ def _window_model_tables() -> frozenset[tuple[str, str]]:
 def window_model_nodes() -> tuple[dict, ...]:
     """Each model that rebuilds a window of days, read from the manifest once (the code location's
     manifest does not change while it is loaded)."""
-    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
     return tuple(
         node
-        for node in manifest["nodes"].values()
+        for node in _manifest_nodes()
         if node["resource_type"] == "model"
         and (_rebuilds_days(node["config"]) or "rebuilt_window" in node["config"].get("meta", {}))
     )
@@ -308,3 +305,9 @@ def _described(context: dg.AssetExecutionContext, warehouse: Warehouse, output: 
     return output.with_metadata(
         {**output.metadata, "dagster/row_count": rows, "preview": dg.MetadataValue.md(preview)}
     )
+
+
+@cache
+def _manifest_nodes() -> tuple[dict, ...]:
+    """The manifest's nodes, read once (the code location's manifest does not change while it is loaded)."""
+    return tuple(json.loads(Path(dbt_project.manifest_path).read_text())["nodes"].values())

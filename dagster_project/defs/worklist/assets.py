@@ -222,8 +222,8 @@ left join first_seen
 )
 def prioritized_accounts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """Today's worklist for customer success: every active account ordered by what is at stake (by
-    default the revenue expected to be lost: churn likelihood x annual revenue, a little more for a
-    renewal within 90 days), with one play per account (the first of seeds/worklist_plays.csv whose
+    default the revenue expected to be lost: churn likelihood x annual revenue; equal scores to the
+    sooner renewal), with one play per account (the first of seeds/worklist_plays.csv whose
     trigger holds: fix billing, save, find out what changed, drive adoption, expand, nurture), its action
     and the fact that triggered it, at most three reasons, a tier that agrees with the play (P1 save now,
     P2 protect and grow, P3 digital save, P4 automate), and a queue per owner (accounts without one form
