@@ -62,9 +62,8 @@ test-engines: $(ENGINES_STAMP) $(MANIFEST)
 # The code location is pyproject.toml's [tool.dagster] (customer_health). `dagster dev` still works as
 # it always has; its notice that `dg dev` supersedes it is not for this project's users.
 dev: $(MANIFEST)
-	DAGSTER_HOME=$(abspath data/dagster_home) $(BIN)/python -m dagster_project.instance
 	DAGSTER_HOME=$(abspath data/dagster_home) PYTHONWARNINGS="ignore:Function \`dev_command\` is superseded" \
-		$(BIN)/dagster dev -h 127.0.0.1 -p 3000
+		$(BIN)/python -m dagster_project.instance $(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
 lint: $(STAMP)
 	$(BIN)/ruff check dagster_project tests

@@ -14,7 +14,7 @@ import dagster as dg
 import pandas as pd
 from rich.console import Console
 
-from dagster_project.defs.partitions import last_complete_day
+from dagster_project.defs.partitions import HISTORY_TABLE, days_to_build, range_tags
 from dagster_project.defs.publishing.resources import PublishFolder
 from dagster_project.instance import prepare_home
 from dagster_project.progress import ProgressHandler, progress_logger
@@ -185,10 +185,17 @@ def _run(defs: dg.Definitions, home: Path, run_id: str) -> int:
     console = Console(file=terminal, highlight=False, soft_wrap=True)
     handler = ProgressHandler(console, log_file)
     job = defs.resolve_job_def("health_warehouse").with_logger_defs({"progress": progress_logger(handler)})
-    day = last_complete_day()
-    console.print(
-        f"Building {day}, the last complete day; a table built for the first time gets all history up to it."
-    )
+    first, day = days_to_build(has_history=bool(Warehouse().columns(HISTORY_TABLE)))
+    if first == day:
+        console.print(
+            f"Building {day}, the last complete day; a table built for the first time gets all history "
+            "up to it."
+        )
+    else:
+        console.print(
+            f"First build: every day from {first} to {day}, the last complete day, recorded in Dagster "
+            "as materialised partitions."
+        )
     console.print(f"Full Dagster log: {log_file}")
     started = time.monotonic()
     try:
@@ -197,7 +204,9 @@ def _run(defs: dg.Definitions, home: Path, run_id: str) -> int:
                 instance=instance,
                 raise_on_error=False,
                 run_id=run_id,
-                partition_key=day,
+                # One day as the schedule runs it; the first build's days as one run, as a backfill does.
+                partition_key=day if first == day else None,
+                tags=None if first == day else range_tags(first, day),
                 run_config={"loggers": {"progress": {}}},
             )
     finally:

@@ -6,7 +6,9 @@ import dagster as dg
 
 from dagster_project.defs.alerts.sensors import deliver_alerts
 from dagster_project.defs.jobs import everything_job
-from dagster_project.instance import prepare_home
+from dagster_project.defs.partitions import range_tags
+from dagster_project.event_log import BatchWritingSqliteEventLogStorage
+from dagster_project.instance import _HEADER, _RUN_QUEUE, LOCAL_INSTANCE, prepare_home
 
 
 def test_runs_that_write_the_warehouse_share_one_slot(monkeypatch, tmp_path):
@@ -24,3 +26,64 @@ def test_an_existing_instance_file_is_left_alone(monkeypatch, tmp_path):
     (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     prepare_home()
     assert (tmp_path / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"
+
+
+def test_a_home_written_by_an_earlier_version_gets_the_event_log_that_records_days_in_batches(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    (tmp_path / "dagster.yaml").write_text(_HEADER + _RUN_QUEUE)
+    prepare_home()
+    assert (tmp_path / "dagster.yaml").read_text() == LOCAL_INSTANCE
+    with dg.DagsterInstance.get() as instance:
+        assert isinstance(instance.event_log_storage, BatchWritingSqliteEventLogStorage)
+
+
+DAYS = dg.DailyPartitionsDefinition(start_date="2026-03-01", end_date="2026-03-11")
+
+
+@dg.asset(partitions_def=DAYS, backfill_policy=dg.BackfillPolicy.single_run())
+def daily_history(context) -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata={"days": len(context.partition_keys)})
+
+
+@dg.asset(deps=[daily_history], partitions_def=DAYS, backfill_policy=dg.BackfillPolicy.single_run())
+def daily_scores() -> None:
+    pass
+
+
+@dg.asset_check(asset=daily_history)
+def history_is_whole() -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(passed=True)
+
+
+def test_a_run_over_a_range_of_days_records_each_day_of_each_asset(monkeypatch, tmp_path):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    monkeypatch.delenv("DAGSTER_EVENT_BATCH_SIZE", raising=False)
+    prepare_home()
+    job = dg.Definitions(
+        assets=[daily_history, daily_scores], asset_checks=[history_is_whole]
+    ).resolve_implicit_global_asset_job_def()
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, tags=range_tags("2026-03-02", "2026-03-09"))
+        assert result.success
+        expected = {f"2026-03-0{day}" for day in range(2, 10)}  # the 2nd to the 9th: eight days
+        for key in (daily_history.key, daily_scores.key):
+            assert instance.get_materialized_partitions(key) == expected
+            records = instance.fetch_materializations(key, limit=20).records
+            assert sorted(r.partition_key for r in records) == sorted(expected)
+            latest = instance.get_latest_materialization_event(key)
+            assert latest.run_id == result.run_id and latest.asset_materialization.partition == "2026-03-09"
+        assert records[0].asset_materialization.metadata == {}
+        history = instance.fetch_materializations(daily_history.key, limit=1).records[0]
+        assert history.asset_materialization.metadata["days"].value == 8
+        # Planned once for the run, then completed: not a planned row per day left behind.
+        executions = instance.event_log_storage.get_asset_check_execution_history(
+            history_is_whole.check_key, limit=100
+        )
+        assert [(e.status.value, e.run_id) for e in executions] == [("SUCCEEDED", result.run_id)]
+        # The asset's planned event names the range once.
+        planned = instance.get_records_for_run(
+            result.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED
+        ).records
+        assert len(planned) == 2

@@ -122,3 +122,20 @@ def reaches_latest_day(context: dg.AssetExecutionContext, warehouse: Warehouse, 
 def last_complete_day() -> str:
     """The newest partition key: the day that ended last (what the schedule builds)."""
     return daily_partitions.get_last_partition_key()
+
+
+# The history every later day builds on; while it does not exist, a run builds every day up to its own.
+HISTORY_TABLE = "marts.customer_health_history"
+
+
+def days_to_build(has_history: bool) -> tuple[str, str]:
+    """The first and last day (partition keys) of `make run`: the last complete day, or, when the
+    warehouse has no history yet, every day from the start of the partitions up to it, which is what
+    the first build covers; a run over that range records each of those days as materialised."""
+    last = last_complete_day()
+    return (last, last) if has_history else (daily_partitions.get_first_partition_key(), last)
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """The run tags of a single run over the days ``first`` to ``last``, as a backfill sets them."""
+    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
