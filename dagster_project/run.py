@@ -8,13 +8,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 from rich.console import Console
 
-from dagster_project.defs.partitions import HISTORY_TABLE, days_to_build, range_tags
+from dagster_project.defs.partitions import HISTORY_TABLE, daily_partitions, days_to_build, range_tags
 from dagster_project.defs.publishing.resources import PublishFolder
 from dagster_project.instance import prepare_home
 from dagster_project.progress import ProgressHandler, progress_logger
@@ -185,17 +186,8 @@ def _run(defs: dg.Definitions, home: Path, run_id: str) -> int:
     console = Console(file=terminal, highlight=False, soft_wrap=True)
     handler = ProgressHandler(console, log_file)
     job = defs.resolve_job_def("health_warehouse").with_logger_defs({"progress": progress_logger(handler)})
-    first, day = days_to_build(has_history=bool(Warehouse().columns(HISTORY_TABLE)))
-    if first == day:
-        console.print(
-            f"Building {day}, the last complete day; a table built for the first time gets all history "
-            "up to it."
-        )
-    else:
-        console.print(
-            f"First build: every day from {first} to {day}, the last complete day, recorded in Dagster "
-            "as materialised partitions."
-        )
+    first, day = days_to_build(last_built_day(Warehouse()))
+    console.print(_plan(first, day))
     console.print(f"Full Dagster log: {log_file}")
     started = time.monotonic()
     try:
@@ -234,6 +226,29 @@ def _run(defs: dg.Definitions, home: Path, run_id: str) -> int:
     print(f"Report: {PublishFolder().folder / REPORT_FILE} (opens offline in a browser)")
     print(f"Run history: {os.environ['DAGSTER_HOME']} (see it with `make dev`); log: {log_file}")
     return 0
+
+
+def last_built_day(warehouse: Warehouse) -> date | None:
+    """The last day the history holds, or None when the warehouse has none yet."""
+    if not warehouse.columns(HISTORY_TABLE):
+        return None
+    built = warehouse.date_range(HISTORY_TABLE)
+    return None if built is None else built[1] - timedelta(days=1)
+
+
+def _plan(first: str, day: str) -> str:
+    """What the run builds, in a line."""
+    if first == day:
+        return (
+            f"Building {day}, the last complete day; a table built for the first time gets all history up "
+            "to it."
+        )
+    if first == daily_partitions.get_first_partition_key():
+        return (
+            f"First build: every day from {first} to {day}, the last complete day, recorded in Dagster as "
+            "materialised partitions."
+        )
+    return f"Catching up: every day from {first}, the first without a run, to {day}, the last complete day."
 
 
 def _print_warnings(console: Console, handler: ProgressHandler) -> None:

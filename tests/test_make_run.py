@@ -4,6 +4,7 @@ runs build the last complete day."""
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 
 import dagster as dg
 
@@ -48,11 +49,19 @@ def test_the_first_build_records_every_day_it_built(tmp_path, monkeypatch):
         assert run.tags["dagster/asset_partition_range_start"] == first
 
 
-def test_a_warehouse_with_history_builds_the_last_complete_day_and_one_without_every_day():
-    last = last_complete_day()
-    assert days_to_build(has_history=True) == (last, last)
-    assert days_to_build(has_history=False) == ("2025-01-01", last)  # deployment.toml's history_start
-    assert range_tags("2025-01-01", last) == {
+def test_make_run_builds_every_day_after_the_last_one_built_or_the_last_day_again():
+    last = date.fromisoformat(last_complete_day())
+    key = date.isoformat
+    # No history: every day from deployment.toml's history_start.
+    assert days_to_build(None) == ("2025-01-01", key(last))
+    # Built up to the day before: the last complete day alone; up to it or later: that day again.
+    assert days_to_build(last - timedelta(days=1)) == (key(last), key(last))
+    assert days_to_build(last) == (key(last), key(last))
+    assert days_to_build(last + timedelta(days=3)) == (key(last), key(last))
+    # Three days without a run: caught up in one run; a history that ends before the partitions start.
+    assert days_to_build(last - timedelta(days=4)) == (key(last - timedelta(days=3)), key(last))
+    assert days_to_build(date(2024, 6, 30)) == ("2025-01-01", key(last))
+    assert range_tags("2025-01-01", key(last)) == {
         "dagster/asset_partition_range_start": "2025-01-01",
-        "dagster/asset_partition_range_end": last,
+        "dagster/asset_partition_range_end": key(last),
     }

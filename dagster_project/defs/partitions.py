@@ -124,16 +124,21 @@ def last_complete_day() -> str:
     return daily_partitions.get_last_partition_key()
 
 
-# The history every later day builds on; while it does not exist, a run builds every day up to its own.
+# The history every later day builds on: the last day it holds is the last day a run built.
 HISTORY_TABLE = "marts.customer_health_history"
 
 
-def days_to_build(has_history: bool) -> tuple[str, str]:
-    """The first and last day (partition keys) of `make run`: the last complete day, or, when the
-    warehouse has no history yet, every day from the start of the partitions up to it, which is what
-    the first build covers; a run over that range records each of those days as materialised."""
-    last = last_complete_day()
-    return (last, last) if has_history else (daily_partitions.get_first_partition_key(), last)
+def days_to_build(last_built: date | None) -> tuple[str, str]:
+    """The first and last day (partition keys) `make run` builds, given the last day the history holds
+    (None without history): every day after it up to the last complete day, so days without a run are
+    caught up; the last complete day alone when nothing is missing; every day from the start of the
+    partitions without history, which is what a first build covers anyway. A run over a range records
+    each of its days as materialised."""
+    first_key, last_key = daily_partitions.get_first_partition_key(), last_complete_day()
+    if last_built is None:
+        return first_key, last_key
+    next_day = (last_built + timedelta(days=1)).isoformat()
+    return max(min(next_day, last_key), first_key), last_key
 
 
 def range_tags(first: str, last: str) -> dict[str, str]:
