@@ -89,6 +89,27 @@ def test_the_asset_trains_saves_and_records_one_row_per_model_and_keeps_it_witho
         row["validation_auc"]
     )
 
+    # The walk-forward: month k (31 k days in) is scored by a model of the same kind trained on the months
+    # whose outcome (known 120 days after each) was known before it: months 0 to k - 4, so months 4 to 7.
+    walk = warehouse.query("select * from marts.churn_walk_forward order by as_of_date, account_id")
+    first = date(2025, 1, 1)
+    by_day = walk.groupby("as_of_date").agg(
+        rows=("account_id", "size"),
+        trained_on=("trained_on_snapshots", "max"),
+        known_by=("labels_known_by", "max"),
+    )
+    assert [pd.Timestamp(d).date() for d in by_day.index] == [
+        first + timedelta(days=31 * k) for k in (4, 5, 6, 7)
+    ]
+    assert by_day["rows"].tolist() == [300] * 4
+    assert by_day["trained_on"].tolist() == [300, 600, 900, 1200]
+    assert [pd.Timestamp(d).date() for d in by_day["known_by"]] == [
+        first + timedelta(days=31 * (k - 4) + 120) for k in (4, 5, 6, 7)
+    ]
+    assert set(walk["model_kind"]) == {"logistic_regression"}
+    assert walk["churn_likelihood"].between(0, 1).all()
+    assert roc_auc_score(walk["churned_within_horizon"], walk["churn_likelihood"]) > 0.7
+
 
 def test_too_little_history_falls_back_with_a_warning_instead_of_failing(tmp_path):
     warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
@@ -102,6 +123,8 @@ def test_too_little_history_falls_back_with_a_warning_instead_of_failing(tmp_pat
     assert row["model_kind"] == "segment_prior"
     assert "fewer than 2 distinct snapshot dates" in row["warnings"]
     assert pd.isna(row["validation_auc"])
+    # Nothing to walk forward with: the table is there, empty.
+    assert warehouse.scalar("select count(*) from marts.churn_walk_forward") == 0
 
 
 def test_a_feature_from_after_the_snapshot_date_is_caught_before_training(tmp_path):

@@ -6,6 +6,7 @@ from dagster_project.defs.churn.tables import (
     CHURN_MODEL_METRICS,
     CHURN_PREDICTIONS,
     CHURN_PREDICTIONS_HISTORY,
+    CHURN_WALK_FORWARD,
 )
 from dagster_project.defs.effectiveness.assets import recommended_weights
 from dagster_project.defs.effectiveness.tables import RECOMMENDED_WEIGHTS
@@ -32,6 +33,7 @@ PYTHON_TABLES = (
     CHURN_MODEL_METRICS,
     CHURN_PREDICTIONS,
     CHURN_PREDICTIONS_HISTORY,
+    CHURN_WALK_FORWARD,
     CUSTOMER_SIGNALS,
     CUSTOMER_SIGNALS_HISTORY,
     PRIORITIZED_ACCOUNTS,

@@ -63,7 +63,8 @@ def report_sections(data: ReportData) -> list[Section]:
             id="worklist-capture",
             title="Does the worklist catch the revenue that leaves? (backtest)",
             how_to_read="On past days whose outcome is known, each account scored by a churn model trained "
-            "only on earlier days: working the top x% of the list (across) would have reached this share of "
+            "only on the outcomes known before that day: working the top x% of the list (across) would have "
+            "reached this share of "
             "the MRR that churned within the horizon (up). The worklist's order is the thick line; random is "
             "the diagonal. Figures per segment in marts.worklist_effectiveness.",
             figure=charts.capture_chart(data.capture),

@@ -13,8 +13,14 @@ from dagster_project.defs.churn.tables import (
     CHURN_MODEL_METRICS,
     CHURN_PREDICTIONS,
     CHURN_PREDICTIONS_HISTORY,
+    CHURN_WALK_FORWARD,
 )
-from dagster_project.defs.churn.training import backtest_rows, metrics_row, training_inputs
+from dagster_project.defs.churn.training import (
+    backtest_rows,
+    metrics_row,
+    training_inputs,
+    walk_forward_rows,
+)
 from dagster_project.defs.dbt.assets import dbt_models
 from dagster_project.defs.owners import ANALYTICS
 from dagster_project.defs.partitions import (
@@ -59,6 +65,15 @@ DAYS_PER_BATCH = 31
             kinds={"python", "duckdb"},
             metadata={"dagster/column_schema": CHURN_BACKTEST.column_schema()},
         ),
+        dg.AssetSpec(
+            ["marts", "churn_walk_forward"],
+            description=CHURN_WALK_FORWARD.description,
+            deps=[["marts", "churn_model_metrics"]],
+            group_name=CHURN_GROUP,
+            owners=[ANALYTICS],
+            kinds={"python", "scikitlearn", "duckdb"},
+            metadata={"dagster/column_schema": CHURN_WALK_FORWARD.column_schema()},
+        ),
     ],
     partitions_def=daily_partitions,
     backfill_policy=SINGLE_RUN,
@@ -67,8 +82,10 @@ def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse)
     """Train the churn model on the monthly account snapshots (intermediate.int_churn_snapshots) with a
     time split, save it as a versioned artifact beside the warehouse (models/churn-<version>.joblib),
     and record its validation metrics (AUC, average precision, Brier, top-decile precision and recall,
-    calibration) as one dated row per trained model in marts.churn_model_metrics, and its validation
-    predictions in marts.churn_backtest (rewritten only by a run reaching the latest day). Only snapshots
+    calibration) as one dated row per trained model in marts.churn_model_metrics, its validation
+    predictions in marts.churn_backtest, and every past snapshot scored by a model of its kind trained
+    only on the outcomes known before that snapshot in marts.churn_walk_forward (both rewritten only by
+    a run reaching the latest day). Only snapshots
     whose label was final by the end of the run's days are used, so re-running an old day trains the
     model it had then. With too little history or too few churn events it warns and falls back to
     segment churn rates."""
@@ -125,14 +142,26 @@ def churn_model_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse)
         },
     )
     if not reaches_latest_day(context, warehouse, FEATURES):
-        context.log.info("the run ends before the latest day: marts.churn_backtest left as it was")
-        yield dg.MaterializeResult(asset_key=["marts", "churn_backtest"], metadata={"unchanged": True})
+        context.log.info(
+            "the run ends before the latest day: marts.churn_backtest and marts.churn_walk_forward left as "
+            "they were"
+        )
+        for key in (["marts", "churn_backtest"], ["marts", "churn_walk_forward"]):
+            yield dg.MaterializeResult(asset_key=key, metadata={"unchanged": True})
         return
     backtest = warehouse.write_table(CHURN_BACKTEST, backtest_rows(model, snapshots))
     yield dg.MaterializeResult(
         asset_key=["marts", "churn_backtest"],
         metadata={"dagster/row_count": backtest, "model_version": model.version},
     )
+    # A model per past snapshot day: redone only when the labels, and so the model, changed.
+    if retrained or not warehouse.columns(CHURN_WALK_FORWARD.name):
+        rows = warehouse.write_table(CHURN_WALK_FORWARD, walk_forward_rows(snapshots, model.kind))
+        days = warehouse.scalar(f"select count(distinct as_of_date) from {CHURN_WALK_FORWARD.name}")
+        metadata = {"dagster/row_count": rows, "snapshot_days": int(days), "model_kind": model.kind}
+    else:
+        metadata = {"unchanged": True}
+    yield dg.MaterializeResult(asset_key=["marts", "churn_walk_forward"], metadata=metadata)
 
 
 @dg.multi_asset(

@@ -97,6 +97,15 @@ CHURN_PREDICTIONS = PublishedTable(
     ),
 )
 
+# A past monthly snapshot of an account, and what happened within the horizon after it.
+_SNAPSHOT = (
+    Column("account_id", "varchar", "The account."),
+    Column("as_of_date", "date", "The snapshot day (first of a month)."),
+    Column("segment", "varchar", "The account's segment that day."),
+    Column("health_score", "double", "The health score that day."),
+)
+_OUTCOME = Column("churned_within_horizon", "integer", "1 if the account churned within the horizon, else 0.")
+
 CHURN_BACKTEST = PublishedTable(
     name="marts.churn_backtest",
     description=(
@@ -105,16 +114,35 @@ CHURN_BACKTEST = PublishedTable(
         "what happened. Rewritten by every training."
     ),
     columns=(
-        Column("account_id", "varchar", "The account."),
-        Column("as_of_date", "date", "The snapshot day (first of a month)."),
-        Column("segment", "varchar", "The account's segment that day."),
-        Column("health_score", "double", "The health score that day."),
+        *_SNAPSHOT,
         Column(
             "churn_likelihood",
             "double",
             "Probability of churn within the horizon, from the model trained before the validation window.",
         ),
-        Column("churned_within_horizon", "integer", "1 if the account churned within the horizon, else 0."),
+        _OUTCOME,
         Column("model_version", "varchar", "The model whose validation this is (marts.churn_model_metrics)."),
+    ),
+)
+
+CHURN_WALK_FORWARD = PublishedTable(
+    name="marts.churn_walk_forward",
+    description=(
+        "Every past monthly snapshot whose outcome is known, scored as it could have been that day: by a "
+        "model of the current model's kind trained only on the snapshots whose outcome was known before "
+        "it. Snapshot days with too few known churned or retained snapshots before them are left out. "
+        "marts.worklist_effectiveness orders the worklist on it. Rewritten when the model is retrained."
+    ),
+    columns=(
+        *_SNAPSHOT,
+        Column("churn_likelihood", "double", "Probability of churn within the horizon, as it was that day."),
+        _OUTCOME,
+        Column("trained_on_snapshots", "bigint", "How many snapshots the day's model learnt from."),
+        Column(
+            "labels_known_by",
+            "date",
+            "The last day on which an outcome the day's model learnt from became known: before as_of_date.",
+        ),
+        Column("model_kind", "varchar", "The kind of the day's model (that of marts.churn_model_metrics)."),
     ),
 )

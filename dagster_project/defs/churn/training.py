@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dagster_project.churn import ChurnModel, check_point_in_time
-from dagster_project.defs.churn.tables import CHURN_BACKTEST
+from dagster_project.churn import CANDIDATES, ChurnModel, check_point_in_time, walk_forward
+from dagster_project.defs.churn.tables import CHURN_BACKTEST, CHURN_WALK_FORWARD
 
 LABEL = "churned_within_horizon"
 # Columns of the snapshot and feature tables that identify or describe a row but are not features.
@@ -52,6 +52,24 @@ def backtest_rows(model: ChurnModel, snapshots: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=CHURN_BACKTEST.column_names)
     rows = snapshots.loc[likelihood.index, ["account_id", "as_of_date", "segment", "health_score", LABEL]]
     return rows.assign(churn_likelihood=likelihood, model_version=model.version)[CHURN_BACKTEST.column_names]
+
+
+def walk_forward_rows(snapshots: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """marts.churn_walk_forward: each snapshot day scored by a model of ``kind`` trained on the snapshots
+    whose outcome was known before it; none for the fallback, which has no kind to train."""
+    if kind not in CANDIDATES or snapshots.empty:
+        return pd.DataFrame(columns=CHURN_WALK_FORWARD.column_names)
+    features, label, dates, _ = training_inputs(snapshots)
+    scored = walk_forward(features, label, dates, snapshots["label_known_on"], kind)
+    rows = snapshots.loc[
+        scored.likelihood.index, ["account_id", "as_of_date", "segment", "health_score", LABEL]
+    ]
+    return rows.assign(
+        churn_likelihood=scored.likelihood,
+        trained_on_snapshots=scored.trained_on.astype("int64"),
+        labels_known_by=pd.to_datetime(scored.labels_known_by).dt.date,
+        model_kind=kind,
+    )[CHURN_WALK_FORWARD.column_names]
 
 
 def metrics_row(model: ChurnModel, artifact: str, trained_on: int, horizon_days: int | None) -> pd.DataFrame:

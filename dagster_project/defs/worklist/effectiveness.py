@@ -12,13 +12,13 @@ from dagster_project.warehouse.resource import Warehouse
 from dagster_project.worklist.capture import capture_table
 from dagster_project.worklist.priority import method_scores
 
-BACKTEST = "marts.churn_backtest"
+BACKTEST = "marts.churn_walk_forward"
 
 
 @dg.asset(
     key=["marts", "worklist_effectiveness"],
     deps=[
-        ["marts", "churn_backtest"],
+        ["marts", "churn_walk_forward"],
         get_asset_key_for_model([dbt_models], "int_account_revenue_daily"),
         get_asset_key_for_model([dbt_models], "worklist_settings"),
     ],
@@ -30,11 +30,12 @@ BACKTEST = "marts.churn_backtest"
     backfill_policy=SINGLE_RUN,
 )
 def worklist_effectiveness(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """Order every past snapshot of the churn backtest (each account scored by a model trained only on
-    earlier snapshots) as the worklist would have ordered it that day, and as the prioritisation
-    handbook (health x lifetime value), churn likelihood x MRR and a random order would have; record
-    the share of the churned MRR and of the churners each catches in the top 5%, 10%, 20% and 50% of the
-    list, for all accounts and per segment. Rewritten by a run reaching the latest day."""
+    """Order every past snapshot whose outcome is known (marts.churn_walk_forward: each scored by a
+    model trained only on the outcomes known before that day) as the worklist would have ordered it
+    that day, and as the prioritisation handbook (health x lifetime value), churn likelihood x MRR and a
+    random order would have; record the share of the churned MRR and of the churners each catches in the
+    top 5%, 10%, 20% and 50% of the list, for all accounts and per segment. Rewritten by a run reaching
+    the latest day."""
     if not reaches_latest_day(context, warehouse, BACKTEST):
         context.log.info("the run ends before the latest day: marts.worklist_effectiveness left as it was")
         return dg.MaterializeResult(metadata={"unchanged": True})
