@@ -17,6 +17,7 @@ from rich.console import Console
 
 from dagster_project.defs.partitions import HISTORY_TABLE, daily_partitions, days_to_build, range_tags
 from dagster_project.defs.publishing.resources import PublishFolder
+from dagster_project.defs.worklist.assets import risk_horizon_days
 from dagster_project.instance import prepare_home
 from dagster_project.progress import ProgressHandler, progress_logger
 from dagster_project.report import REPORT_FILE
@@ -130,8 +131,9 @@ def effectiveness_summary(warehouse: Warehouse) -> str:
     overall = warehouse.query(
         "select * from marts.score_effectiveness where segment = 'all' and dimension = 'overall'"
     )
+    horizon = risk_horizon_days(warehouse)
     if overall.empty:
-        return "Does the score foresee churn? No past snapshot has a known 90-day outcome yet."
+        return f"Does the score foresee churn? No past snapshot has a known {horizon}-day outcome yet."
     o = overall.iloc[0]
     weights = warehouse.query(
         """select count(distinct case when status = 'recommended' then scorecard_id end) as recommended,
@@ -140,7 +142,7 @@ def effectiveness_summary(warehouse: Warehouse) -> str:
     ).iloc[0]
     lines = [
         f"Does the score foresee churn? (marts.score_effectiveness, {o.account_snapshots:,} past snapshots)",
-        "  churned within 90 days, by grade: "
+        f"  churned within {horizon} days, by grade: "
         + "  ".join(f"{r.grade} {r.churn_rate:.1%}" for r in by_grade.itertuples()),
         f"  AUC: health score {_share(o.health_score_auc, '.2f')}, churn likelihood "
         f"{_share(o.churn_likelihood_auc, '.2f')} (time split); churners below green 60-90 days before: "
