@@ -6,7 +6,9 @@ To say what a list ordered by the likelihood would have caught on every past
 snapshot, each snapshot day is scored by a model of the same kind trained only
 on the snapshots whose outcome was known before that day: nothing it learnt
 from was in its future. Days with fewer than ``min_train_positives`` known
-churned (or not churned) snapshots are not scored.
+churned (or not churned) snapshots are not scored. A day's model learns from at
+most ``max_training_rows`` of them, drawn at random (seeded): a model per
+snapshot day must not cost a large book a model's training per day.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from dagster_project.churn.model import (
     _matrix,
     _single_threaded,
 )
+
+# Enough for a stable model; bounds a day's training on a large book (100,000 accounts: 1.2M snapshots).
+MAX_TRAINING_ROWS = 200_000
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,7 @@ def walk_forward(
     positive_label=None,
     random_state: int = 0,
     min_train_positives: int = MIN_TRAIN_POSITIVES,
+    max_training_rows: int = MAX_TRAINING_ROWS,
 ) -> WalkForward:
     """Score each snapshot day with a model of ``kind`` trained on the snapshots whose outcome was known
     (``label_known_on``) before that day; the inputs are those of ``fit_churn_model``."""
@@ -57,11 +63,16 @@ def walk_forward(
     dates = pd.to_datetime(as_series(snapshot_dates, features.index, "snapshot_dates"))
     known = pd.to_datetime(as_series(label_known_on, features.index, "label_known_on"))
     scored = []
+    rng = np.random.default_rng(random_state)
     for day in sorted(dates.unique()):
         train = (known < day).to_numpy()
         churned = int(y[train].sum())
         if min(churned, int(train.sum()) - churned) < max(min_train_positives, 1):
             continue
+        if train.sum() > max_training_rows:
+            keep = rng.choice(np.flatnonzero(train), size=max_training_rows, replace=False)
+            train = np.zeros_like(train)
+            train[keep] = True
         test = (dates == day).to_numpy()
         encoding = learn_encoding(features[train])
         x = _matrix(encoding.transform(features), encoding.names()).copy()
