@@ -205,6 +205,17 @@ def test_a_contract_table_keeps_its_types_and_reads_back_as_on_duckdb(warehouse)
     assert warehouse.scalar("select count(*) from marts.daily where account_id like ?", ["%a%"]) == 1
 
 
+def test_an_empty_frame_lands_as_an_empty_table_of_the_contract_types(warehouse):
+    # No values to infer types from: a frame built from the column names alone (a model with nothing to say).
+    assert warehouse.write_table(DAILY, pd.DataFrame(columns=DAILY.column_names)) == 0
+    assert warehouse.columns("marts.daily") == [
+        ("as_of_date", "DATE"),
+        ("account_id", "VARCHAR"),
+        ("score", "DOUBLE"),
+    ]
+    assert warehouse.replace_rows(DAILY, pd.DataFrame(columns=DAILY.column_names), key="account_id") == 0
+
+
 def test_a_fingerprint_ignores_row_order_and_sees_any_change(warehouse):
     rows = pd.DataFrame({"account_id": ["a", "b", "c"], "score": [1.0, 2.0, 3.0]})
     warehouse.write_table("marts.scores", rows)

@@ -15,6 +15,17 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
+# The Arrow type of each contract type the published tables use.
+_ARROW_TYPES = {
+    "varchar": pa.string(),
+    "date": pa.date32(),
+    "double": pa.float64(),
+    "integer": pa.int32(),
+    "bigint": pa.int64(),
+    "boolean": pa.bool_(),
+    "timestamp": pa.timestamp("us"),
+}
+
 
 class ContractError(ValueError):
     """Data or an existing table that does not match a published table's contract."""
@@ -54,7 +65,18 @@ class PublishedTable:
                 f"(missing columns {missing}, unexpected columns {extra}). Change the code that builds "
                 "it or the contract in the same commit, and note it in the README's changelog."
             )
+        if isinstance(data, pd.DataFrame) and data.empty and (typed := self.empty()) is not None:
+            return typed
         return data[self.column_names] if isinstance(data, pd.DataFrame) else data.select(self.column_names)
+
+    def empty(self) -> pa.Table | None:
+        """No rows, typed as the contract says: an empty frame's columns have no values to tell an engine
+        their types (PostgreSQL then loads text, and a date column refuses it). None when a column's type
+        has no Arrow equivalent here."""
+        types = [_ARROW_TYPES.get(c.type.lower()) for c in self.columns]
+        if any(t is None for t in types):
+            return None
+        return pa.table({c.name: pa.array([], type=t) for c, t in zip(self.columns, types, strict=True)})
 
     def matches(self, found: Iterable[tuple[str, str]]) -> bool:
         """Whether a table's ``(name, type)`` columns are exactly the contract's. In any order: an engine
