@@ -24,7 +24,7 @@ RELATIVE = 1e-6
 ABSOLUTE = 1e-9
 TIES = 0.001
 # Texts that quote rounded numbers.
-QUOTING_NUMBERS = {"drivers"}
+QUOTING_NUMBERS = {"drivers", "held_down_by"}
 
 
 def decimal_places(database: Path) -> dict[tuple[str, str], int]:

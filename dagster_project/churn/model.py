@@ -82,7 +82,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from os import PathLike
 from pathlib import Path
@@ -120,7 +120,7 @@ CALIBRATION_FOLDS = 3
 
 @dataclass(frozen=True)
 class Driver:
-    """One feature pushing a row's churn likelihood up.
+    """One feature pushing a row's churn likelihood up (or down: ``ChurnModel.explain(lowering=True)``).
 
     ``value`` is the row's value (``None`` when missing, then the training
     median stood in), ``average`` the training mean, ``contribution`` the
@@ -207,13 +207,22 @@ class ChurnModel:
         """
         return [[driver.feature for driver in row] for row in self.explain(features, top)]
 
-    def explain(self, features: pd.DataFrame, top: int = 3) -> list[list[Driver]]:
-        """For each row, up to ``top`` `Driver` records pushing churn up, strongest first (as `drivers`)."""
+    def explain(self, features: pd.DataFrame, top: int = 3, lowering: bool = False) -> list[list[Driver]]:
+        """For each row, up to ``top`` `Driver` records pushing churn up, strongest first (as `drivers`);
+        with ``lowering``, those pushing it down instead (``contribution`` then negative)."""
         if self.explainer is None:
             return [[] for _ in range(len(features))]
         x = self._design(as_frame(features))
         contributions = _contributions(self.explainer, x)
         contributions[:, [name not in self.driver_features for name in self.feature_names]] = 0.0
+        if lowering:
+            return [
+                [replace(d, contribution=-d.contribution) for d in row]
+                for row in self._top(x, -contributions, top)
+            ]
+        return self._top(x, contributions, top)
+
+    def _top(self, x: np.ndarray, contributions: np.ndarray, top: int) -> list[list[Driver]]:
         averages = self.explainer.named_steps["scale"].mean_
         order = np.argsort(-contributions, axis=1, kind="stable")[:, :top]
         result = []

@@ -84,6 +84,19 @@ def test_explain_gives_the_value_and_average_behind_each_driver(linear) -> None:
     assert driver.contribution > 0
 
 
+def test_explain_lowering_names_what_holds_churn_down(linear) -> None:
+    # Churn rises with x1 and falls with x2: a low x1 or a high x2 holds it down.
+    model = linear[0]
+    rows = pd.DataFrame({"x1": [-3.0, 0.0, 3.0], "x2": [0.0, 3.0, 0.0], "x3": [0.0, 0.0, 0.0]})
+    low_x1, high_x2, high_x1 = model.explain(rows, top=1, lowering=True)
+    assert [(d.feature, d.value, d.is_high) for d in low_x1 + high_x2] == [
+        ("x1", -3.0, False),
+        ("x2", 3.0, True),
+    ]
+    assert low_x1[0].contribution < 0 and high_x2[0].contribution < 0  # log-odds taken away
+    assert all(d.feature != "x1" for d in high_x1)  # x1 = 3 pushes churn up: never named as holding it down
+
+
 def test_a_suppressor_feature_is_never_named_as_a_driver() -> None:
     # b is correlated with a and churn rises with both (b through a), yet b's coefficient is negative:
     # with a in the model, a lower b means higher churn. Naming "low b" as a reason would mislead.

@@ -109,3 +109,18 @@ def test_adopting_the_recommended_weights_does_not_lower_the_backtest_auc(backte
     [(after,)] = query(warehouse, OVERALL_AUC)
     assert after >= before
     assert after == pytest.approx(recommended["all_recommended_auc"].iloc[0], abs=1e-6)
+
+
+def test_a_poor_grade_with_little_risk_says_why_on_a_book_with_a_trained_model(backtest_demo) -> None:
+    rows = query(
+        backtest_demo,
+        "select grade, churn_likelihood, reasons from marts.prioritized_accounts "
+        "where grade in ('D', 'F') and churn_likelihood < 0.05",
+    )
+    assert rows, "the demo should have weak accounts the model sees little risk in"
+    for grade, likelihood, reasons in rows:
+        assert "held down by" in reasons or "after the 90-day risk horizon" in reasons, (
+            grade,
+            likelihood,
+            reasons,
+        )

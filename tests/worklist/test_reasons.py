@@ -18,6 +18,7 @@ def row(**facts) -> dict:
         "peer_churn_likelihood": 0.05,
         "peer_group": "smb",
         "churn_drivers": "low adoption score: 20 vs 60 on average; high tickets: 9 vs 3 on average",
+        "churn_held_down_by": "high tenure (months): 48 vs 20 on average; low failed payments: 0 vs 0.4",
         "health_drivers": "seats in use: 20% (segment median 40%); key features: 1 (segment median 3)",
         "days_to_renewal": 20,
     } | facts
@@ -53,13 +54,19 @@ def test_a_material_risk_is_stated_with_its_peers_and_otherwise_its_strongest_dr
     ]
 
 
-def test_a_poor_grade_with_little_risk_says_the_renewal_is_beyond_the_horizon():
+def test_a_poor_grade_with_little_risk_says_why_the_risk_is_low():
     far = row(grade="F", health_score=30.0, churn_likelihood=0.01, days_to_renewal=240)
-    near = row(grade="F", health_score=30.0, churn_likelihood=0.01, days_to_renewal=25)
-    assert reasons(far, near) == [
+    near = row(grade="F", health_score=30.0, churn_likelihood=0.014, days_to_renewal=25)
+    unexplained = row(grade="D", health_score=45.0, churn_likelihood=0.03, churn_held_down_by="")
+    good = row(churn_likelihood=0.01)
+    assert reasons(far, near, unexplained, good) == [
         "no save or growth trigger (grade B, health 70); grade F, health 30; "
         "renews in 8 months, after the 90-day risk horizon",
         "no save or growth trigger (grade B, health 70); grade F, health 30; "
+        "churn risk 1% in 90 days, held down by high tenure (months): 48 vs 20 on average",
+        "no save or growth trigger (grade B, health 70); grade D, health 45; "
+        "weakest: seats in use: 20% (segment median 40%)",
+        "no save or growth trigger (grade B, health 70); grade B, health 70; "
         "weakest: seats in use: 20% (segment median 40%)",
     ]
 
@@ -71,4 +78,7 @@ def test_a_falling_health_is_not_told_twice():
         grade="F",
         health_drivers="",
     )
-    assert reasons(falling) == ["health 30, down 31 points in 30 days; grade F"]
+    assert reasons(falling) == [
+        "health 30, down 31 points in 30 days; grade F; "
+        "churn risk 2% in 90 days, held down by high tenure (months): 48 vs 20 on average"
+    ]

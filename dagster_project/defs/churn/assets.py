@@ -235,6 +235,7 @@ def churn_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse):
     today = prediction_rows(model, latest)
     labels = warehouse.query("select measure, label, unit from seeds.measure_labels")
     today["drivers"] = driver_words(model, latest, labels)
+    today["held_down_by"] = driver_words(model, latest, labels, lowering=True)
     current_rows = warehouse.write_table(CHURN_PREDICTIONS, today)
     yield dg.MaterializeResult(
         asset_key=["marts", "churn_predictions"],

@@ -30,17 +30,35 @@ def prediction_rows(model: ChurnModel, features: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def driver_words(model: ChurnModel, features: pd.DataFrame, labels: pd.DataFrame, top: int = 3) -> list[str]:
-    """For each row, its top drivers as CSMs read them, joined by '; ' (empty for the fallback model).
+def driver_words(
+    model: ChurnModel, features: pd.DataFrame, labels: pd.DataFrame, top: int = 3, lowering: bool = False
+) -> list[str]:
+    """For each row, its top drivers as CSMs read them, joined by '; ' (empty for the fallback model);
+    with ``lowering``, the features holding its likelihood down instead.
 
     ``labels`` is the measure_labels seed (``measure``, ``label``, ``unit``);
     a feature without a label is shown by its column name.
     """
     known = {row.measure: (row.label, row.unit) for row in labels.itertuples()}
-    return [
-        "; ".join(describe_driver(d, *known.get(d.feature, (d.feature, "number"))) for d in drivers)
-        for drivers in model.explain(feature_frame(features), top)
-    ]
+    words = []
+    # A few more than needed: a driver whose value and average read the same is left out.
+    for drivers in model.explain(feature_frame(features), top + 2, lowering=lowering):
+        shown = [
+            describe_driver(d, *known.get(d.feature, (d.feature, "number")))
+            for d in drivers
+            if not reads_as_average(d, known.get(d.feature, (d.feature, "number"))[1])
+        ]
+        words.append("; ".join(shown[:top]))
+    return words
+
+
+def reads_as_average(driver: Driver, unit: str) -> bool:
+    """Whether the value and the average print as the same number ('0 vs 0.0 on average' says nothing)."""
+    if driver.value is None:
+        return False
+    return float(format_value(driver.value, unit).rstrip("%")) == float(
+        format_value(driver.average, unit).rstrip("%")
+    )
 
 
 def describe_driver(driver: Driver, label: str, unit: str) -> str:

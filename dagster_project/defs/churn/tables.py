@@ -94,6 +94,12 @@ CHURN_PREDICTIONS = PublishedTable(
             "the "
             "average ('low active users (30 days): 2 vs 8.4 on average'); empty for the fallback model.",
         ),
+        Column(
+            "held_down_by",
+            "varchar",
+            "Up to three features pushing the likelihood down, strongest first, in the same words ('high "
+            "tenure (months): 48 vs 20 on average'): why a weak account may still carry little risk.",
+        ),
     ),
 )
 

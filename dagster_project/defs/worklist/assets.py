@@ -289,6 +289,7 @@ select
     predictions.churn_likelihood,
     predictions.likelihood_to_segment,
     predictions.drivers as churn_drivers,
+    predictions.held_down_by as churn_held_down_by,
     signals.signal,
     signals.peer_group,
     signals.peer_churn_likelihood,

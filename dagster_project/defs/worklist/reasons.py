@@ -14,7 +14,8 @@ POOR_GRADES = ("D", "F")
 def worklist_reasons(accounts: pd.DataFrame, material_risk: float, horizon_days: int) -> pd.Series:
     """Per account: the fact that chose its play first, then its health, then its risk (only where the
     churn likelihood is at least ``material_risk``), or why a poor grade carries little risk (a renewal
-    beyond the risk's horizon), or the weakest part of its health; '; '-joined."""
+    beyond the risk's horizon, else what holds the churn model's risk down), or the weakest part of its
+    health; '; '-joined."""
     return pd.Series(
         [_reasons(row, material_risk, horizon_days) for row in accounts.itertuples()],
         index=accounts.index,
@@ -40,6 +41,12 @@ def _reasons(row, material_risk: float, horizon_days: int) -> str:
     elif row.grade in POOR_GRADES and _renews_after(row, horizon_days):
         # Poor health but little risk: the contract cannot end within the risk's horizon.
         reasons.append(f"renews in {_months(row.days_to_renewal)}, after the {horizon_days}-day risk horizon")
+    elif row.grade in POOR_GRADES and pd.notna(row.churn_likelihood) and _text(row.churn_held_down_by):
+        # Poor health but little risk within the horizon: what the churn model saw that the grade does not.
+        reasons.append(
+            f"churn risk {round(100 * row.churn_likelihood)}% in {horizon_days} days, held down by "
+            f"{_first(row.churn_held_down_by)}"
+        )
     elif _text(row.health_drivers):
         reasons.append(f"weakest: {_first(row.health_drivers)}")
     return "; ".join(reasons[:MAX_REASONS])
