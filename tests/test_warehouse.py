@@ -205,7 +205,7 @@ def test_a_contract_table_keeps_its_types_and_reads_back_as_on_duckdb(warehouse)
     assert warehouse.scalar("select count(*) from marts.daily where account_id like ?", ["%a%"]) == 1
 
 
-def test_an_empty_frame_lands_as_an_empty_table_of_the_contract_types(warehouse):
+def test_an_empty_frame_or_column_lands_with_the_contract_types(warehouse):
     # No values to infer types from: a frame built from the column names alone (a model with nothing to say).
     assert warehouse.write_table(DAILY, pd.DataFrame(columns=DAILY.column_names)) == 0
     assert warehouse.columns("marts.daily") == [
@@ -214,6 +214,10 @@ def test_an_empty_frame_lands_as_an_empty_table_of_the_contract_types(warehouse)
         ("score", "DOUBLE"),
     ]
     assert warehouse.replace_rows(DAILY, pd.DataFrame(columns=DAILY.column_names), key="account_id") == 0
+    # Rows, but a column without a single value (a share nobody could compute yet).
+    unknown = pd.DataFrame({"as_of_date": [None], "account_id": ["a"], "score": [None]})
+    assert warehouse.write_table(DAILY, unknown) == 1
+    assert warehouse.query("select count(*) as n from marts.daily where score is null")["n"].iloc[0] == 1
 
 
 def test_a_fingerprint_ignores_row_order_and_sees_any_change(warehouse):

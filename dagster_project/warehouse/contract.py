@@ -65,18 +65,24 @@ class PublishedTable:
                 f"(missing columns {missing}, unexpected columns {extra}). Change the code that builds "
                 "it or the contract in the same commit, and note it in the README's changelog."
             )
-        if isinstance(data, pd.DataFrame) and data.empty and (typed := self.empty()) is not None:
-            return typed
-        return data[self.column_names] if isinstance(data, pd.DataFrame) else data.select(self.column_names)
+        if isinstance(data, pd.DataFrame):
+            return self._typed_nulls(data[self.column_names])
+        return data.select(self.column_names)
 
-    def empty(self) -> pa.Table | None:
-        """No rows, typed as the contract says: an empty frame's columns have no values to tell an engine
-        their types (PostgreSQL then loads text, and a date column refuses it). None when a column's type
-        has no Arrow equivalent here."""
-        types = [_ARROW_TYPES.get(c.type.lower()) for c in self.columns]
-        if any(t is None for t in types):
-            return None
-        return pa.table({c.name: pa.array([], type=t) for c, t in zip(self.columns, types, strict=True)})
+    def _typed_nulls(self, frame: pd.DataFrame) -> pd.DataFrame | pa.Table:
+        """``frame``, or as Arrow with the contract's types for its columns without a single value: such a
+        column tells an engine no type (PostgreSQL then loads text, and a date or double column refuses
+        it). The frame as it is when a column's type has no Arrow equivalent here."""
+        empty = [c for c in self.columns if frame[c.name].isna().all()]
+        types = {c.name: _ARROW_TYPES.get(c.type.lower()) for c in empty}
+        if not empty or any(t is None for t in types.values()):
+            return frame
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        for name, type_ in types.items():
+            table = table.set_column(
+                table.schema.get_field_index(name), name, pa.nulls(table.num_rows, type=type_)
+            )
+        return table
 
     def matches(self, found: Iterable[tuple[str, str]]) -> bool:
         """Whether a table's ``(name, type)`` columns are exactly the contract's. In any order: an engine
