@@ -199,7 +199,14 @@ class SparkSession(Session):
 
     def load(self, name: str, data: pd.DataFrame | pa.Table) -> None:
         table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
-        self.spark.createDataFrame(table).createOrReplaceTempView(name)
+        if table.num_rows == 0:
+            # Spark Connect cannot infer a schema from no rows: give it the Arrow one.
+            from pyspark.sql.pandas.types import from_arrow_schema
+
+            frame = self.spark.createDataFrame([], schema=from_arrow_schema(table.schema))
+        else:
+            frame = self.spark.createDataFrame(table)
+        frame.createOrReplaceTempView(name)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
