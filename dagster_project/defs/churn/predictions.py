@@ -43,11 +43,8 @@ def driver_words(
     words = []
     # A few more than needed: a driver whose value and average read the same is left out.
     for drivers in model.explain(feature_frame(features), top + 2, lowering=lowering):
-        shown = [
-            describe_driver(d, *known.get(d.feature, (d.feature, "number")))
-            for d in drivers
-            if not reads_as_average(d, known.get(d.feature, (d.feature, "number"))[1])
-        ]
+        named = [(d, *known.get(d.feature, (d.feature, "number"))) for d in drivers]
+        shown = [describe_driver(d, label, unit) for d, label, unit in named if not reads_as_average(d, unit)]
         words.append("; ".join(shown[:top]))
     return words
 
