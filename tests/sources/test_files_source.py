@@ -15,6 +15,7 @@ from files_drop_expected import DROP, EXPECTED_QUARANTINE, EXPECTED_ROWS
 
 from dagster_project.sources.extract import SourceError
 from dagster_project.sources.files import FilesSource
+from dagster_project.sources.files.layout import LAYOUT
 from dagster_project.sources.raw_tables import RAW_TABLES
 from dagster_project.sources.records.events import stable_event_id
 
@@ -57,7 +58,15 @@ def test_extracts_are_full_snapshots_in_the_contract_schema(loaded):
     assert list(loaded) == list(RAW_TABLES)
     for table, (rows, _, _, extract) in loaded.items():
         assert rows.schema == RAW_TABLES[table].arrow_schema
-        assert (extract.mode, extract.cursor) == ("replace", None)
+        # With no cursor the drop is a first load: replaced whole, the files remembered for the next.
+        assert extract.mode == "replace"
+        assert sorted(json.loads(extract.cursor)["files"]) == sorted(
+            f"{entry.stem}.{fmt}"
+            for entry in LAYOUT
+            for fmt in entry.formats
+            if (DROP / f"{entry.stem}.{fmt}").exists()
+            if table in entry.kind.tables
+        )
         for column in RAW_TABLES[table].required_columns:
             assert rows.column(column).null_count == 0, (table, column)
     assert loaded["intercom_events"][3].origin == "intercom/events.csv"

@@ -56,11 +56,16 @@ def report_metadata(report: LandingReport) -> dict[str, dg.MetadataValue]:
         "dagster/row_count": dg.MetadataValue.int(report.rows_in_table),
         "unmatched_account_records": dg.MetadataValue.int(report.unmatched_account_records),
         "quarantine_reasons": dg.MetadataValue.json(report.reasons),
-        "cursor": dg.MetadataValue.text(report.cursor or ""),
+        "cursor": dg.MetadataValue.text(_shortened(report.cursor or "")),
         # Reading the source into the table's scratch copy; the swap of every table at the end is the
         # step's own time.
         "landing_seconds": dg.MetadataValue.float(round(report.seconds, 2)),
     }
+
+
+def _shortened(text: str, limit: int = 300) -> str:
+    """A cursor as the UI shows it: a files cursor lists every part landed, too long to read there."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters in raw._sync_cursors)"
 
 
 @dg.multi_asset(
