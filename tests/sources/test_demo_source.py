@@ -39,9 +39,11 @@ def _tables(source: DemoSource, tables: list[str] = ALL) -> dict[str, pa.Table]:
     return {name: pa.concat_tables(batches) for name, batches in _extracts(source, tables).items()}
 
 
-@pytest.fixture(scope="module")
-def medium_batches() -> dict[str, list[pa.Table]]:
-    return _extracts(DemoSource(**MEDIUM), ALL)
+# Every check of what the world holds must hold for a world seen before its end too: nothing after the
+# day it is seen from, references resolved, statuses as they stood that day.
+@pytest.fixture(scope="module", params=[0, 60], ids=["world-ends-on-end-date", "world-runs-60-days-ahead"])
+def medium_batches(request: pytest.FixtureRequest) -> dict[str, list[pa.Table]]:
+    return _extracts(DemoSource(**MEDIUM, days_ahead=request.param), ALL)
 
 
 @pytest.fixture(scope="module")
@@ -62,13 +64,14 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str):
 def test_extract_yields_one_replace_extract_per_requested_table_in_order() -> None:
     source = DemoSource(**TINY)
     requested = ["intercom_tickets", "stripe_customers", "intercom_events"]
-    extracts = list(source.extract(requested, {"intercom_events": "ignored"}))
+    # A cursor this source did not write (an api source's) starts a new world.
+    extracts = list(source.extract(requested, {"intercom_events": "1711929600"}))
     assert source.name == "demo"
     assert [e.table for e in extracts] == requested
     for e in extracts:
         assert isinstance(e, TableExtract)
         assert e.mode == "replace"
-        assert e.origin == "demo generator seed=5"
+        assert e.origin == "demo generator seed=5, as of 2025-03-31"
         batches = list(e.batches)
         assert batches and all(b.quarantined == [] and b.read == b.rows.num_rows for b in batches)
 

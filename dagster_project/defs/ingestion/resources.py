@@ -39,6 +39,7 @@ class RawSource(dg.ConfigurableResource):
     demo_end_date: str | None = None  # HEALTH_DEMO_END_DATE, ISO date
     demo_events_per_account_day: float | None = None  # HEALTH_DEMO_EVENTS_PER_ACCOUNT_DAY
     demo_contacts_per_account: float | None = None  # HEALTH_DEMO_CONTACTS_PER_ACCOUNT
+    demo_days_ahead: int | None = None  # HEALTH_DEMO_DAYS_AHEAD
     stripe_api_base: str | None = None  # STRIPE_API_BASE
     stripe_api_key: str | None = None  # STRIPE_API_KEY
     intercom_api_base: str | None = None  # INTERCOM_API_BASE
@@ -85,6 +86,9 @@ class RawSource(dg.ConfigurableResource):
             or _number_env("HEALTH_DEMO_EVENTS_PER_ACCOUNT_DAY", 3.0),
             contacts_per_account=self.demo_contacts_per_account
             or _number_env("HEALTH_DEMO_CONTACTS_PER_ACCOUNT", 10.0),
+            days_ahead=self.demo_days_ahead
+            if self.demo_days_ahead is not None
+            else _int_env("HEALTH_DEMO_DAYS_AHEAD", 0),
         )
 
     def _files(self) -> Source:

@@ -165,11 +165,11 @@ class Accounts:
         """Share of an account's joined users who are active: lower when unhealthy."""
         return 0.3 + 0.7 / (1.0 + np.exp(-(1.3 * self.health_at(account, day) + 0.3)))
 
-    def last_active_day(self) -> np.ndarray:
-        """The last day each account used the product (may be before creation for no activity)."""
-        to = np.where(
-            self.active_from < self.timeline.days, np.minimum(self.active_to, self.timeline.days), -NEVER
-        )
+    def last_active_day(self, observed: bool = False) -> np.ndarray:
+        """The last day each account used the product (may be before creation for no activity), in the
+        world, or up to the last day ``observed``."""
+        until = self.timeline.observed_days if observed else self.timeline.days
+        to = np.where(self.active_from < until, np.minimum(self.active_to, until), -NEVER)
         return to.max(axis=1) - 1
 
 
@@ -180,8 +180,8 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def simulate_accounts(p: DemoParams) -> Accounts:
     """Simulate accounts, health and lifecycles for ``p`` (deterministic in ``p``)."""
     rng = substream(p.seed, "accounts")
-    tl = Timeline(p.start_date, p.days)
-    days = p.days
+    tl = Timeline(p.start_date, p.world_days, p.days)
+    days = p.world_days
     n_billed = p.accounts
     n_orphans = max(1, round(ORPHAN_SHARE * n_billed))
     n = n_billed + n_orphans

@@ -107,3 +107,8 @@ def table(name: str, columns: dict[str, pa.Array | str | None]) -> pa.Table:
             col = pa.repeat(pa.scalar(col, field.type), n) if col is not None else pa.nulls(n, field.type)
         arrays.append(col.cast(field.type))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def seen(mask: np.ndarray, table: pa.Table) -> pa.Table:
+    """The rows of ``table`` that exist by the end of the last day seen (all when the world ends then)."""
+    return table if mask.all() else table.filter(pa.array(mask))

@@ -10,7 +10,8 @@ for unused time on the old price, charge for the remaining time on the new).
 Payments fail more often for unhealthy accounts; most failures are recovered by
 retries, some end uncollectible, and a subscription ended by dunning has its
 last renewal invoice fail. Every status is the one seen at the end of
-``end_date``.
+``end_date``, however far the world runs past it; objects created after it are
+not there yet.
 """
 
 from __future__ import annotations
@@ -130,7 +131,14 @@ class Billing:
             did = (new_plan != cur_plan) | (new_seats != cur_seats)
             changed[:, j], change_day[:, j] = did, day
             cur_plan, cur_seats = new_plan, new_seats
-        self.final_plan, self.final_seats = cur_plan, cur_seats
+        # The plan and seats in force at the end of the last day seen: after the last change made by then.
+        made = changed & (change_day < tl.observed_days)
+        # (no change is made in the last period: ``can`` needs a next one, so ``last + 1`` is a period)
+        last = np.where(made.any(axis=1), k_max - 1 - np.argmax(made[:, ::-1], axis=1), -1)
+        rows = np.arange(n)
+        after = np.minimum(last + 1, k_max - 1)
+        self.plan_now = np.where(last >= 0, plan[rows, after], s.plan)
+        self.seats_now = np.where(last >= 0, seats[rows, after], s.seats)
 
         # Invoices: one per valid period.
         cell_s, cell_j = np.nonzero(valid)
@@ -142,6 +150,7 @@ class Billing:
         sec = s.start_sec[cell_s]
         self.inv_created_us = tl.us(self.inv_start_day, sec)
         self.inv_end_us = tl.us(self.inv_end_day, sec)
+        self.inv_seen = self.inv_created_us < tl.end_us
         inv_index = np.full((n, k_max), -1, np.int64)
         inv_index[cell_s, cell_j] = np.arange(len(cell_s))
 
@@ -245,8 +254,9 @@ class Billing:
 
     @cached_property
     def latest_invoice(self) -> np.ndarray:
-        """Index of each subscription's latest invoice, -1 when it has none."""
-        last = np.flatnonzero(_last_of_runs(self.inv_sub))  # invoices are ordered by subscription, period
+        """Index of each subscription's latest invoice seen, -1 when it has none."""
+        seen = np.flatnonzero(self.inv_seen)  # invoices are ordered by subscription, period
+        last = seen[_last_of_runs(self.inv_sub[seen])]
         latest = np.full(len(self.spells), -1, np.int64)
         latest[self.inv_sub[last]] = last
         return latest
@@ -260,29 +270,33 @@ class Billing:
         metadata = arrow.concat('{"account_id": "', key, '"}')
         metadata = pc.if_else(acc.customer_key[:n], pa.scalar("{}"), metadata)
         # Delinquent: the customer's most recent invoice is failing.
-        inv_account = self.spells.account[self.inv_sub]
-        order = np.lexsort((self.inv_created_us, inv_account))
+        seen = np.flatnonzero(self.inv_seen)
+        inv_account = self.spells.account[self.inv_sub[seen]]
+        order = np.lexsort((self.inv_created_us[seen], inv_account))
         latest = order[_last_of_runs(inv_account[order])]
         delinquent = np.zeros(n, bool)
-        delinquent[inv_account[latest]] = self.inv_failing[latest]
-        return arrow.table(
-            "stripe_customers",
-            {
-                "customer_id": acc.customer_ids,
-                "account_id": key,
-                "name": acc.name.slice(0, n),
-                "email": arrow.concat("billing@", acc.domain.slice(0, n)),
-                "currency": arrow.pick(params.CURRENCIES, acc.currency[:n]),
-                "delinquent": arrow.bools(delinquent),
-                "deleted": arrow.bools(np.zeros(n, bool)),
-                "created_at": arrow.ts(self.tl.us(acc.created_day[:n], acc.created_sec[:n])),
-                "metadata": metadata,
-            },
+        delinquent[inv_account[latest]] = self.inv_failing[seen[latest]]
+        return arrow.seen(
+            acc.created_day[:n] < self.tl.observed_days,
+            arrow.table(
+                "stripe_customers",
+                {
+                    "customer_id": acc.customer_ids,
+                    "account_id": key,
+                    "name": acc.name.slice(0, n),
+                    "email": arrow.concat("billing@", acc.domain.slice(0, n)),
+                    "currency": arrow.pick(params.CURRENCIES, acc.currency[:n]),
+                    "delinquent": arrow.bools(delinquent),
+                    "deleted": arrow.bools(np.zeros(n, bool)),
+                    "created_at": arrow.ts(self.tl.us(acc.created_day[:n], acc.created_sec[:n])),
+                    "metadata": metadata,
+                },
+            ),
         )
 
     def subscriptions(self) -> pa.Table:
         """``stripe_subscriptions``: status, current period and cancellation as of the end of the window."""
-        tl, s, days = self.tl, self.spells, self.tl.days
+        tl, s, days = self.tl, self.spells, self.tl.observed_days
         decided = s.decision_day < days
         ended = s.end_day < days
         at_period_end = decided & ((s.kind == PERIOD_END) | (s.kind == TRIAL))
@@ -305,24 +319,28 @@ class Billing:
         cpe = tl.next_renewal(s.anchor_day, s.interval_months, np.maximum(ref, s.anchor_day))
         cps, cpe = np.where(in_trial, s.start_day, cps), np.where(in_trial, s.anchor_day, cpe)
         sales = self.acc.plan[s.account] == 2
-        return arrow.table(
-            "stripe_subscriptions",
-            {
-                "subscription_id": self.subscription_ids,
-                "customer_id": pc.take(self.acc.customer_ids, pa.array(s.account)),
-                "account_id": self._known_account_id(s.account),
-                "status": arrow.pick(("canceled", "trialing", "past_due", "active"), status),
-                "created_at": arrow.ts(tl.us(s.start_day, s.start_sec)),
-                "started_at": arrow.ts(tl.us(s.start_day, s.start_sec)),
-                "current_period_start": arrow.ts(tl.us(cps, s.start_sec)),
-                "current_period_end": arrow.ts(tl.us(cpe, s.start_sec)),
-                "cancel_at_period_end": arrow.bools(at_period_end),
-                "canceled_at": arrow.ts(canceled_at, at_period_end | ended),
-                "ended_at": arrow.ts(end_us, ended),
-                "metadata": arrow.pick(
-                    ('{"sales_channel": "self_serve"}', '{"sales_channel": "sales"}'), sales.astype(np.int64)
-                ),
-            },
+        return arrow.seen(
+            s.start_day < days,
+            arrow.table(
+                "stripe_subscriptions",
+                {
+                    "subscription_id": self.subscription_ids,
+                    "customer_id": pc.take(self.acc.customer_ids, pa.array(s.account)),
+                    "account_id": self._known_account_id(s.account),
+                    "status": arrow.pick(("canceled", "trialing", "past_due", "active"), status),
+                    "created_at": arrow.ts(tl.us(s.start_day, s.start_sec)),
+                    "started_at": arrow.ts(tl.us(s.start_day, s.start_sec)),
+                    "current_period_start": arrow.ts(tl.us(cps, s.start_sec)),
+                    "current_period_end": arrow.ts(tl.us(cpe, s.start_sec)),
+                    "cancel_at_period_end": arrow.bools(at_period_end),
+                    "canceled_at": arrow.ts(canceled_at, at_period_end | ended),
+                    "ended_at": arrow.ts(end_us, ended),
+                    "metadata": arrow.pick(
+                        ('{"sales_channel": "self_serve"}', '{"sales_channel": "sales"}'),
+                        sales.astype(np.int64),
+                    ),
+                },
+            ),
         )
 
     def subscription_items(self) -> pa.Table:
@@ -330,25 +348,28 @@ class Billing:
         s = self.spells
         cur = self.currency
         interval, interval_count = stripe_interval(s.interval_months)
-        price = Prices.index(self.final_plan, cur, s.interval_months)
-        unit_amount = np.asarray(Prices.unit_amount(self.final_plan, cur, s.interval_months), np.int64)
-        return arrow.table(
-            "stripe_subscription_items",
-            {
-                "subscription_item_id": self.item_ids,
-                "subscription_id": self.subscription_ids,
-                "price_id": pc.take(self.prices.ids, pa.array(price)),
-                "product_id": pc.take(self.prices.product_ids, pa.array(self.final_plan)),
-                "plan_name": arrow.pick(params.PLANS, self.final_plan),
-                "unit_amount": arrow.ints(unit_amount),
-                "amount_per_interval": arrow.ints(unit_amount * self.final_seats),
-                "usage_type": "licensed",
-                "currency": arrow.pick(params.CURRENCIES, cur),
-                "interval": interval,
-                "interval_count": arrow.ints(interval_count),
-                "quantity": arrow.ints(self.final_seats),
-                "created_at": arrow.ts(self.tl.us(s.start_day, s.start_sec)),
-            },
+        price = Prices.index(self.plan_now, cur, s.interval_months)
+        unit_amount = np.asarray(Prices.unit_amount(self.plan_now, cur, s.interval_months), np.int64)
+        return arrow.seen(
+            s.start_day < self.tl.observed_days,
+            arrow.table(
+                "stripe_subscription_items",
+                {
+                    "subscription_item_id": self.item_ids,
+                    "subscription_id": self.subscription_ids,
+                    "price_id": pc.take(self.prices.ids, pa.array(price)),
+                    "product_id": pc.take(self.prices.product_ids, pa.array(self.plan_now)),
+                    "plan_name": arrow.pick(params.PLANS, self.plan_now),
+                    "unit_amount": arrow.ints(unit_amount),
+                    "amount_per_interval": arrow.ints(unit_amount * self.seats_now),
+                    "usage_type": "licensed",
+                    "currency": arrow.pick(params.CURRENCIES, cur),
+                    "interval": interval,
+                    "interval_count": arrow.ints(interval_count),
+                    "quantity": arrow.ints(self.seats_now),
+                    "created_at": arrow.ts(self.tl.us(s.start_day, s.start_sec)),
+                },
+            ),
         )
 
     @cached_property
@@ -362,25 +383,28 @@ class Billing:
         account = self.spells.account[sub]
         status = self.inv_status
         paid = status == 0
-        return arrow.table(
-            "stripe_invoices",
-            {
-                "invoice_id": self.invoice_ids,
-                "customer_id": pc.take(self.acc.customer_ids, pa.array(account)),
-                "account_id": self._known_account_id(account),
-                "subscription_id": pc.take(self.subscription_ids, pa.array(sub)),
-                "status": arrow.pick(STATUSES, status),
-                "currency": arrow.pick(params.CURRENCIES, self.currency[sub]),
-                "amount_due": arrow.ints(self.inv_amount_due),
-                "amount_paid": arrow.ints(self.inv_amount_paid),
-                "amount_remaining": arrow.ints(self.inv_amount_remaining),
-                "attempt_count": arrow.ints(self.inv_attempt_count),
-                "created_at": arrow.ts(self.inv_created_us),
-                "due_at": arrow.ts(self.inv_due_us, self.inv_due_us >= 0),
-                "paid_at": arrow.ts(self.inv_paid_at, paid),
-                "period_start": arrow.ts(self.inv_created_us),
-                "period_end": arrow.ts(self.inv_end_us),
-            },
+        return arrow.seen(
+            self.inv_seen,
+            arrow.table(
+                "stripe_invoices",
+                {
+                    "invoice_id": self.invoice_ids,
+                    "customer_id": pc.take(self.acc.customer_ids, pa.array(account)),
+                    "account_id": self._known_account_id(account),
+                    "subscription_id": pc.take(self.subscription_ids, pa.array(sub)),
+                    "status": arrow.pick(STATUSES, status),
+                    "currency": arrow.pick(params.CURRENCIES, self.currency[sub]),
+                    "amount_due": arrow.ints(self.inv_amount_due),
+                    "amount_paid": arrow.ints(self.inv_amount_paid),
+                    "amount_remaining": arrow.ints(self.inv_amount_remaining),
+                    "attempt_count": arrow.ints(self.inv_attempt_count),
+                    "created_at": arrow.ts(self.inv_created_us),
+                    "due_at": arrow.ts(self.inv_due_us, self.inv_due_us >= 0),
+                    "paid_at": arrow.ts(self.inv_paid_at, paid),
+                    "period_start": arrow.ts(self.inv_created_us),
+                    "period_end": arrow.ts(self.inv_end_us),
+                },
+            ),
         )
 
     def invoice_line_items(self) -> pa.Table:
@@ -414,28 +438,31 @@ class Billing:
         description = pc.if_else(
             pa.array(kind == 0), regular, pc.if_else(pa.array(kind == 1), unused, remaining)
         )
-        return arrow.table(
-            "stripe_invoice_line_items",
-            {
-                "line_item_id": arrow.stripe_ids("il_", rng, len(sub)),
-                "invoice_id": pc.take(self.invoice_ids, pa.array(invoice)),
-                "subscription_id": pc.take(self.subscription_ids, pa.array(sub)),
-                "subscription_item_id": pc.take(self.item_ids, pa.array(sub)),
-                "price_id": pc.take(self.prices.ids, pa.array(Prices.index(plan, cur, months))),
-                "plan_name": plan_name,
-                "unit_amount": arrow.ints(Prices.unit_amount(plan, cur, months)),
-                "interval": interval,
-                "interval_count": arrow.ints(interval_count),
-                "quantity": arrow.ints(seats),
-                "amount": arrow.ints(amount),
-                "discount_amount": 0,
-                "inclusive_tax_amount": 0,
-                "currency": arrow.pick(params.CURRENCIES, cur),
-                "period_start": arrow.ts(start_us),
-                "period_end": arrow.ts(end_us),
-                "proration": arrow.bools(kind > 0),
-                "description": description,
-            },
+        return arrow.seen(
+            self.inv_seen[invoice],
+            arrow.table(
+                "stripe_invoice_line_items",
+                {
+                    "line_item_id": arrow.stripe_ids("il_", rng, len(sub)),
+                    "invoice_id": pc.take(self.invoice_ids, pa.array(invoice)),
+                    "subscription_id": pc.take(self.subscription_ids, pa.array(sub)),
+                    "subscription_item_id": pc.take(self.item_ids, pa.array(sub)),
+                    "price_id": pc.take(self.prices.ids, pa.array(Prices.index(plan, cur, months))),
+                    "plan_name": plan_name,
+                    "unit_amount": arrow.ints(Prices.unit_amount(plan, cur, months)),
+                    "interval": interval,
+                    "interval_count": arrow.ints(interval_count),
+                    "quantity": arrow.ints(seats),
+                    "amount": arrow.ints(amount),
+                    "discount_amount": 0,
+                    "inclusive_tax_amount": 0,
+                    "currency": arrow.pick(params.CURRENCIES, cur),
+                    "period_start": arrow.ts(start_us),
+                    "period_end": arrow.ts(end_us),
+                    "proration": arrow.bools(kind > 0),
+                    "description": description,
+                },
+            ),
         )
 
     def _known_account_id(self, account: np.ndarray) -> pa.Array:

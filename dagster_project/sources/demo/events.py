@@ -40,22 +40,28 @@ _WEEKDAY = np.asarray(params.WEEKDAY_ACTIVITY) / np.mean(params.WEEKDAY_ACTIVITY
 
 def accounts_per_block(p: DemoParams) -> int:
     """Accounts per block: about ``ROWS_PER_BATCH`` events, at most ``CELLS_PER_BATCH`` account-days."""
-    by_rows = ROWS_PER_BATCH / max(p.events_per_account_day * p.days, 1.0)
-    return max(1, int(min(by_rows, CELLS_PER_BATCH / p.days)))
+    by_rows = ROWS_PER_BATCH / max(p.events_per_account_day * p.world_days, 1.0)
+    return max(1, int(min(by_rows, CELLS_PER_BATCH / p.world_days)))
 
 
-def event_batches(acc: Accounts, contacts: Contacts, p: DemoParams) -> Iterator[pa.Table]:
-    """Yield the events table block by block of accounts (one block in memory at a time)."""
+def event_batches(
+    acc: Accounts, contacts: Contacts, p: DemoParams, from_day: int | None = None
+) -> Iterator[pa.Table]:
+    """Yield the events seen (those of the days from ``from_day``, when given) block by block of
+    accounts, one block in memory at a time."""
     # Account-level habits that must not depend on how accounts are split into blocks.
     breadth_bias = substream(p.seed, TABLE, "breadth").normal(0, 0.5, acc.n)
     block = accounts_per_block(p)
-    first_id = 1
+    first_id, emitted = 1, False
     for b, a0 in enumerate(range(0, acc.n, block)):
-        rows = _block(acc, contacts, p, np.arange(a0, min(a0 + block, acc.n)), breadth_bias, b, first_id)
-        first_id += rows.num_rows
+        accounts = np.arange(a0, min(a0 + block, acc.n))
+        rows, simulated = _block(acc, contacts, p, accounts, breadth_bias, b, first_id, from_day)
+        # Ids count every event of the world, so an event keeps its id whatever day the world is seen from.
+        first_id += simulated
         if rows.num_rows:
+            emitted = True
             yield rows
-    if first_id == 1:  # no events at all: still say what the table looks like
+    if not emitted:  # no events at all: still say what the table looks like
         yield RAW_TABLES[TABLE].empty()
 
 
@@ -67,9 +73,11 @@ def _block(
     breadth_bias: np.ndarray,
     block_no: int,
     first_id: int,
-) -> pa.Table:
+    from_day: int | None,
+) -> tuple[pa.Table, int]:
+    """The block's events seen (from ``from_day``) and how many the world holds."""
     rng = substream(p.seed, TABLE, block_no)
-    tl, days = acc.timeline, p.days
+    tl, days = acc.timeline, p.world_days
     # Account-day cells.
     cell_account = np.repeat(accounts, days)
     cell_day = np.tile(np.arange(days), len(accounts))
@@ -94,14 +102,16 @@ def _block(
     occurred = tl.us(day, seconds_of_day(rng, acc, account, day)) + rng.integers(0, 1000, n) * 1000
     variant = _META_START[name] + (rng.random(n) * _META_COUNT[name]).astype(np.int64)
     metadata = np.where(_META_COUNT[name] > 0, variant, 0)
-    return arrow.table(
+    seen = np.flatnonzero((day < tl.observed_days) & (day >= (-np.inf if from_day is None else from_day)))
+    rows = arrow.table(
         TABLE,
         {
-            "event_id": arrow.numbered("evt_", first_id + np.arange(n)),
-            "event_name": arrow.pick(_NAMES, name),
-            "occurred_at": arrow.ts(occurred),
-            "contact_id": pc.take(contacts.ids, pa.array(contact)),
-            "account_id": pc.take(acc.key, pa.array(account)),
-            "metadata": arrow.pick(_META, metadata),
+            "event_id": arrow.numbered("evt_", first_id + seen),
+            "event_name": arrow.pick(_NAMES, name[seen]),
+            "occurred_at": arrow.ts(occurred[seen]),
+            "contact_id": pc.take(contacts.ids, pa.array(contact[seen])),
+            "account_id": pc.take(acc.key, pa.array(account[seen])),
+            "metadata": arrow.pick(_META, metadata[seen]),
         },
     )
+    return rows, n

@@ -143,7 +143,7 @@ class Contacts:
         n = len(self)
         a = self.account
         # Last seen: recent for users in the active pool, earlier for occasional users and leads.
-        last_active = np.minimum(acc.last_active_day()[a], tl.days - 1)
+        last_active = np.minimum(acc.last_active_day(observed=True)[a], tl.observed_days - 1)
         users_then = self.joined_users(a, last_active)
         user_rank = np.arange(n) - np.searchsorted(a, a)  # position among the account's contacts
         in_pool = user_rank < np.ceil(users_then * acc.depth(a, last_active))
@@ -154,7 +154,7 @@ class Contacts:
         seen_day = np.where(
             self.lead, self.join_day + rng.integers(0, 5, n), np.where(in_pool, recent, occasional)
         )
-        seen_day = np.clip(seen_day, self.join_day, tl.days - 1)
+        seen_day = np.clip(seen_day, self.join_day, tl.observed_days - 1)
         seen_us = np.maximum(tl.us(seen_day, rng.integers(7 * 3600, 21 * 3600, n)), self.created_us)
         seen = ~self.lead | (rng.random(n) < 0.5)
         first = arrow.pick(params.FIRST_NAMES, rng.integers(0, len(params.FIRST_NAMES), n))
@@ -163,19 +163,24 @@ class Contacts:
         domain = pc.take(acc.domain, pa.array(a))
         user_no = np.cumsum(~self.lead)
         external = arrow.numbered("user_", user_no, width=7)
-        return arrow.table(
-            "intercom_contacts",
-            {
-                "contact_id": self.ids,
-                "external_id": pc.if_else(pa.array(~self.lead), external, pa.scalar(None, pa.string())),
-                "account_id": pc.take(acc.key, pa.array(a)),
-                "email": arrow.concat(local_part, "@", domain),
-                "name": arrow.concat(first, last, sep=" "),
-                "role": arrow.pick(("user", "lead"), self.lead.astype(np.int64)),
-                "created_at": arrow.ts(self.created_us),
-                "updated_at": arrow.ts(np.where(seen, np.maximum(seen_us, self.created_us), self.created_us)),
-                "last_seen_at": arrow.ts(seen_us, seen),
-            },
+        return arrow.seen(
+            self.created_us < tl.end_us,
+            arrow.table(
+                "intercom_contacts",
+                {
+                    "contact_id": self.ids,
+                    "external_id": pc.if_else(pa.array(~self.lead), external, pa.scalar(None, pa.string())),
+                    "account_id": pc.take(acc.key, pa.array(a)),
+                    "email": arrow.concat(local_part, "@", domain),
+                    "name": arrow.concat(first, last, sep=" "),
+                    "role": arrow.pick(("user", "lead"), self.lead.astype(np.int64)),
+                    "created_at": arrow.ts(self.created_us),
+                    "updated_at": arrow.ts(
+                        np.where(seen, np.maximum(seen_us, self.created_us), self.created_us)
+                    ),
+                    "last_seen_at": arrow.ts(seen_us, seen),
+                },
+            ),
         )
 
 
@@ -184,24 +189,27 @@ def companies(acc: Accounts, p: DemoParams) -> pa.Table:
     rng = substream(p.seed, "intercom_companies")
     tl, n = acc.timeline, acc.n
     created_us = tl.us(acc.created_day, acc.created_sec) + rng.integers(1, 600, n) * US_PER_SECOND
-    last = np.clip(acc.last_active_day(), acc.created_day, acc.timeline.days - 1)
+    last = np.clip(acc.last_active_day(observed=True), acc.created_day, tl.observed_days - 1)
     updated_us = np.maximum(tl.us(last, rng.integers(0, 86_400, n)), created_us)
     updated_us = np.minimum(updated_us, tl.end_us - 1)
     plan = np.where(np.arange(n) < acc.n_billed, acc.plan, 3)
-    return arrow.table(
-        "intercom_companies",
-        {
-            "company_id": acc.key,
-            "account_id": acc.key,
-            "intercom_id": arrow.object_ids(created_us, rng),
-            "name": acc.name,
-            "plan_name": arrow.pick((*params.PLANS, "trial"), plan),
-            "industry": arrow.pick(params.INDUSTRIES, acc.industry),
-            "employee_count": arrow.ints(acc.employees),
-            "account_owner": arrow.pick(params.CSM_NAMES, np.maximum(acc.owner, 0), acc.owner >= 0),
-            "created_at": arrow.ts(created_us),
-            "updated_at": arrow.ts(updated_us),
-        },
+    return arrow.seen(
+        acc.created_day < tl.observed_days,
+        arrow.table(
+            "intercom_companies",
+            {
+                "company_id": acc.key,
+                "account_id": acc.key,
+                "intercom_id": arrow.object_ids(created_us, rng),
+                "name": acc.name,
+                "plan_name": arrow.pick((*params.PLANS, "trial"), plan),
+                "industry": arrow.pick(params.INDUSTRIES, acc.industry),
+                "employee_count": arrow.ints(acc.employees),
+                "account_owner": arrow.pick(params.CSM_NAMES, np.maximum(acc.owner, 0), acc.owner >= 0),
+                "created_at": arrow.ts(created_us),
+                "updated_at": arrow.ts(updated_us),
+            },
+        ),
     )
 
 
@@ -269,21 +277,24 @@ def tickets_table(acc: Accounts, contacts: Contacts, t: Tickets, p: DemoParams) 
     hours = (t.closed_us - t.created_us) / HOUR_US
     score = np.round(4.8 + 0.8 * t.health - 0.3 * np.log1p(hours / 24) + rng.normal(0, 0.8, n))
     rated = resolved & (rng.random(n) < 0.35)
-    return arrow.table(
-        "intercom_tickets",
-        {
-            "ticket_id": arrow.numbered("", 1_000_001 + np.arange(n)),
-            "account_id": pc.take(acc.key, pa.array(t.account)),
-            "contact_id": pc.take(contacts.ids, pa.array(t.contact)),
-            "category": "Customer",
-            "title": arrow.pick(params.TICKET_TITLES, rng.integers(0, len(params.TICKET_TITLES), n)),
-            "priority": arrow.pick(params.PRIORITIES, t.priority),
-            "state": arrow.pick(("submitted", "in_progress", "waiting_on_customer", "resolved"), state),
-            "created_at": arrow.ts(t.created_us),
-            "updated_at": arrow.ts(updated),
-            "closed_at": arrow.ts(t.closed_us, resolved),
-            "rating": arrow.ints(np.clip(score, 1, 5), rated),
-        },
+    return arrow.seen(
+        t.created_us < end,
+        arrow.table(
+            "intercom_tickets",
+            {
+                "ticket_id": arrow.numbered("", 1_000_001 + np.arange(n)),
+                "account_id": pc.take(acc.key, pa.array(t.account)),
+                "contact_id": pc.take(contacts.ids, pa.array(t.contact)),
+                "category": "Customer",
+                "title": arrow.pick(params.TICKET_TITLES, rng.integers(0, len(params.TICKET_TITLES), n)),
+                "priority": arrow.pick(params.PRIORITIES, t.priority),
+                "state": arrow.pick(("submitted", "in_progress", "waiting_on_customer", "resolved"), state),
+                "created_at": arrow.ts(t.created_us),
+                "updated_at": arrow.ts(updated),
+                "closed_at": arrow.ts(t.closed_us, resolved),
+                "rating": arrow.ints(np.clip(score, 1, 5), rated),
+            },
+        ),
     )
 
 
@@ -321,21 +332,24 @@ def conversations(acc: Accounts, contacts: Contacts, p: DemoParams) -> pa.Table:
         pc.if_else(pa.array(owner >= 0), csm_admin, pa.scalar(None, pa.string())),
         arrow.pick(params.SUPPORT_AGENTS, agent),
     )
-    return arrow.table(
-        "intercom_conversations",
-        {
-            "conversation_id": arrow.numbered("", 200_000_000_001 + np.arange(n)),
-            "account_id": pc.take(acc.key, pa.array(account)),
-            "contact_id": pc.take(contacts.ids, pa.array(contacts.pick(rng, account, day))),
-            "initiated_by": arrow.pick(("customer", "team"), by_team.astype(np.int64)),
-            "answered_by": arrow.pick(("team", "customer"), by_team.astype(np.int64), answered),
-            "state": arrow.pick(("open", "closed"), closed.astype(np.int64)),
-            "admin_assignee_id": assignee,
-            "created_at": arrow.ts(created),
-            "first_response_at": arrow.ts(first_response, answered),
-            "updated_at": arrow.ts(updated),
-            "rating": arrow.ints(rating, rated),
-        },
+    return arrow.seen(
+        created < tl.end_us,
+        arrow.table(
+            "intercom_conversations",
+            {
+                "conversation_id": arrow.numbered("", 200_000_000_001 + np.arange(n)),
+                "account_id": pc.take(acc.key, pa.array(account)),
+                "contact_id": pc.take(contacts.ids, pa.array(contacts.pick(rng, account, day))),
+                "initiated_by": arrow.pick(("customer", "team"), by_team.astype(np.int64)),
+                "answered_by": arrow.pick(("team", "customer"), by_team.astype(np.int64), answered),
+                "state": arrow.pick(("open", "closed"), closed.astype(np.int64)),
+                "admin_assignee_id": assignee,
+                "created_at": arrow.ts(created),
+                "first_response_at": arrow.ts(first_response, answered),
+                "updated_at": arrow.ts(updated),
+                "rating": arrow.ints(rating, rated),
+            },
+        ),
     )
 
 
@@ -360,7 +374,9 @@ def survey_responses(acc: Accounts, contacts: Contacts, t: Tickets, p: DemoParam
     # CSAT: shortly after some ticket closes, lower when unhealthy or the ticket was stuck.
     delay = (rng.uniform(0.1, 48, len(t.account)) * HOUR_US).astype(np.int64)
     csat_at = t.closed_us + delay
-    asked = (csat_at < tl.end_us) & (rng.random(len(t.account)) < CSAT_RESPONSE_RATE)
+    # Which responses exist is the world's to say (ids and comments are drawn for them); when they are
+    # seen, below.
+    asked = (csat_at < tl.world_end_us) & (rng.random(len(t.account)) < CSAT_RESPONSE_RATE)
     csat = np.clip(np.round(4.9 + 0.8 * t.health - 1.2 * t.stuck + rng.normal(0, 0.8, len(t.account))), 1, 5)
 
     kind = np.repeat([0, 1], [len(nps), int(asked.sum())])
@@ -378,17 +394,20 @@ def survey_responses(acc: Accounts, contacts: Contacts, t: Tickets, p: DemoParam
         *params.NPS_COMMENTS["promoter"],
     ]
     comment = band * 3 + rng.integers(0, 3, n)
-    return arrow.table(
-        "intercom_survey_responses",
-        {
-            "response_id": arrow.numbered("resp_", 1 + np.arange(n), width=8),
-            "survey_type": arrow.pick(("nps", "csat"), kind),
-            "score": arrow.ints(score),
-            "account_id": pc.take(acc.key, pa.array(whose)),
-            "contact_id": pc.take(contacts.ids, pa.array(who)),
-            "responded_at": arrow.ts(responded),
-            "comment": arrow.pick(comments, comment, (kind == 0) & (rng.random(n) < 0.2)),
-        },
+    return arrow.seen(
+        responded < tl.end_us,
+        arrow.table(
+            "intercom_survey_responses",
+            {
+                "response_id": arrow.numbered("resp_", 1 + np.arange(n), width=8),
+                "survey_type": arrow.pick(("nps", "csat"), kind),
+                "score": arrow.ints(score),
+                "account_id": pc.take(acc.key, pa.array(whose)),
+                "contact_id": pc.take(contacts.ids, pa.array(who)),
+                "responded_at": arrow.ts(responded),
+                "comment": arrow.pick(comments, comment, (kind == 0) & (rng.random(n) < 0.2)),
+            },
+        ),
     )
 
 

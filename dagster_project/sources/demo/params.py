@@ -16,7 +16,13 @@ import numpy as np
 
 @dataclass(frozen=True)
 class DemoParams:
-    """The size and shape of one simulated history (``end_date`` already resolved)."""
+    """The size and shape of one simulated history (``end_date`` already resolved).
+
+    The world runs ``days_ahead`` days past ``end_date``, and is seen as it stands at the end of
+    ``end_date``: the same world seen a day later gains that day, and nothing before it changes but what
+    that day changed (a payment, a cancellation taking effect). Every random draw depends on the world
+    (``start_date``, ``world_days``), never on the day it is seen from.
+    """
 
     accounts: int
     days: int
@@ -24,10 +30,13 @@ class DemoParams:
     end_date: dt.date
     events_per_account_day: float
     contacts_per_account: float
+    days_ahead: int = 0
 
     def __post_init__(self) -> None:
         if self.accounts < 1 or self.days < 7:
             raise ValueError("the demo source needs at least 1 account and 7 days")
+        if self.days_ahead < 0:
+            raise ValueError("days_ahead must be >= 0")
         if self.events_per_account_day < 0 or self.contacts_per_account < 1:
             raise ValueError("events_per_account_day must be >= 0 and contacts_per_account >= 1")
 
@@ -35,6 +44,11 @@ class DemoParams:
     def start_date(self) -> dt.date:
         """First day of the window."""
         return self.end_date - dt.timedelta(days=self.days - 1)
+
+    @property
+    def world_days(self) -> int:
+        """Days the world is simulated over: the history seen, and the days ahead of it."""
+        return self.days + self.days_ahead
 
 
 def substream(seed: int, *keys: str | int) -> np.random.Generator:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 from collections.abc import Iterator
 from functools import cached_property
 
@@ -37,12 +39,13 @@ class _Simulation:
         """Contacts and tickets: shared by the Intercom tables."""
         return intercom.IntercomSim(self.accounts, self.p)
 
-    def tables(self, name: str) -> Iterator[pa.Table]:
-        """The batches of raw table ``name``: events block by block, the rest in one batch."""
+    def tables(self, name: str, events_from_day: int | None = None) -> Iterator[pa.Table]:
+        """The batches of raw table ``name``: events block by block (those from the window day
+        ``events_from_day`` on, when given), the rest in one batch."""
         acc, p = self.accounts, self.p
         match name:
             case events.TABLE:
-                yield from events.event_batches(acc, self.intercom.contacts, p)
+                yield from events.event_batches(acc, self.intercom.contacts, p, events_from_day)
             case "stripe_customers":
                 yield self.billing.customers()
             case "stripe_subscriptions":
@@ -67,13 +70,74 @@ class _Simulation:
                 raise ValueError(f"demo source: unknown raw table {name!r}")
 
 
+# Marks a cursor written by this source: an api or files cursor is never taken for one.
+_FORMAT = "demo/1"
+
+
+@dataclasses.dataclass(frozen=True)
+class _View:
+    """A world and the last day it was landed through: what the demo source keeps as its cursor.
+
+    ``settings`` are the source's own (accounts, days, seed, rates, days ahead): a run with other
+    settings starts a new world.
+    """
+
+    settings: dict[str, float]
+    start: dt.date
+    world_end: dt.date
+    through: dt.date
+
+    def cursor(self) -> str:
+        return json.dumps(
+            {
+                "format": _FORMAT,
+                "settings": self.settings,
+                "start": self.start.isoformat(),
+                "world_end": self.world_end.isoformat(),
+                "through": self.through.isoformat(),
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def parse(cls, cursor: str | None) -> _View | None:
+        try:
+            stored = json.loads(cursor or "")
+            if stored.get("format") != _FORMAT:
+                return None
+            return cls(
+                settings=stored["settings"],
+                start=dt.date.fromisoformat(stored["start"]),
+                world_end=dt.date.fromisoformat(stored["world_end"]),
+                through=dt.date.fromisoformat(stored["through"]),
+            )
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return None
+
+    def seen_through(self, end: dt.date, p: DemoParams) -> DemoParams:
+        """The parameters of this world seen at the end of ``end``."""
+        return dataclasses.replace(
+            p, days=(end - self.start).days + 1, end_date=end, days_ahead=(self.world_end - end).days
+        )
+
+
 class DemoSource:
     """Seeded, vectorised generator of every canonical raw table: same parameters, same bytes.
 
     ``accounts`` billed accounts (plus ~1% Intercom-only orphans) over the
     ``days`` days ending at ``end_date`` (default: yesterday UTC, resolved at
-    each extract). Every extract is a full snapshot (``mode="replace"``);
-    cursors are ignored.
+    each extract). The world is simulated ``days_ahead`` days further, and
+    seen as it stands at the end of ``end_date``.
+
+    The first extract is a full snapshot (``replace``); its cursor keeps the
+    world. A later extract with the same settings whose ``end_date`` the world
+    still covers continues it, as a real source would deliver the days since:
+    the events of the days after the last load only, and the other tables as
+    they stand now, merged by id (``upsert``: the landing writes only the rows
+    that changed, a payment, a cancellation, a contact seen again). The view
+    never goes back: an earlier ``end_date`` delivers nothing new. A world
+    that ends before ``end_date``, or other settings, start a new world,
+    landed whole.
     """
 
     name = "demo"
@@ -86,6 +150,7 @@ class DemoSource:
         end_date: dt.date | None = None,
         events_per_account_day: float = 3.0,
         contacts_per_account: float = 10.0,
+        days_ahead: int = 0,
     ) -> None:
         self.accounts = accounts
         self.days = days
@@ -93,6 +158,7 @@ class DemoSource:
         self.end_date = end_date
         self.events_per_account_day = events_per_account_day
         self.contacts_per_account = contacts_per_account
+        self.days_ahead = days_ahead
         self.params()  # fail early on bad parameters
         self._simulation: _Simulation | None = None
 
@@ -106,20 +172,52 @@ class DemoSource:
             end_date=end,
             events_per_account_day=self.events_per_account_day,
             contacts_per_account=self.contacts_per_account,
+            days_ahead=self.days_ahead,
         )
 
+    def _settings(self) -> dict[str, float]:
+        return {
+            "accounts": self.accounts,
+            "days": self.days,
+            "seed": self.seed,
+            "events_per_account_day": self.events_per_account_day,
+            "contacts_per_account": self.contacts_per_account,
+            "days_ahead": self.days_ahead,
+        }
+
+    def _continued(self, tables: list[str], cursors: dict[str, str], end: dt.date) -> _View | None:
+        """The world every table in ``tables`` was last landed from, when this extract continues it."""
+        views = [_View.parse(cursors.get(table)) for table in tables]
+        view = views[0] if all(v == views[0] for v in views) else None
+        if view is None or view.settings != self._settings() or not view.start <= end <= view.world_end:
+            return None
+        return view
+
     def extract(self, tables: list[str], cursors: dict[str, str]) -> Iterator[TableExtract]:
-        """One full-snapshot extract per requested table, in the order requested; ``cursors`` is ignored."""
+        """One extract per requested table, in the order requested: a full snapshot of a new world, or
+        what happened since the last load of the world the tables' ``cursors`` name."""
         tables = requested_tables(tables)
         p = self.params()
+        before = self._continued(tables, cursors, p.end_date)
+        if before is None:
+            view = _View(
+                self._settings(), p.start_date, p.end_date + dt.timedelta(days=p.days_ahead), p.end_date
+            )
+            events_from_day = None
+        else:
+            view = dataclasses.replace(before, through=max(before.through, p.end_date))
+            p = view.seen_through(view.through, p)
+            events_from_day = (before.through - view.start).days + 1
         if self._simulation is None or self._simulation.p != p:
             self._simulation = _Simulation(p)
         sim = self._simulation
         for table in tables:
+            new_days = f"events after {before.through}, " if before and table == events.TABLE else ""
             yield TableExtract(
                 table=table,
-                batches=(Batch(rows=rows) for rows in sim.tables(table)),
-                mode="replace",
-                origin=f"demo generator seed={self.seed}",
+                batches=(Batch(rows=rows) for rows in sim.tables(table, events_from_day)),
+                mode="replace" if before is None else "upsert",
+                origin=f"demo generator seed={self.seed}, {new_days}as of {view.through}",
                 ids_unique=True,
+                cursor=view.cursor(),
             )

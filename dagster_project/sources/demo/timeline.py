@@ -1,8 +1,10 @@
 """The simulated time axis: integer day numbers from the window start, calendar months, microseconds.
 
-Day 0 is the first day of the window and day ``days - 1`` is ``end_date``.
-Days before 0 exist (accounts created before the window); nothing is emitted
-at or after day ``days``. Billing periods follow Stripe's rule: the same day of
+Day 0 is the first day of the window. The world is simulated over ``days``
+days; a source that looks at it sees only its first ``observed_days`` (day
+``observed_days - 1`` is ``end_date``): every status is the one seen at the
+end of that day, and nothing at or after it is emitted. Days before 0 exist
+(accounts created before the window). Billing periods follow Stripe's rule: the same day of
 month as the anchor, clipped to the month's last day.
 """
 
@@ -20,12 +22,14 @@ _EPOCH = np.datetime64("1970-01-01", "D")
 class Timeline:
     """Converts between window day numbers, calendar dates and epoch microseconds."""
 
-    def __init__(self, start_date: dt.date, days: int) -> None:
+    def __init__(self, start_date: dt.date, days: int, observed_days: int | None = None) -> None:
         self.days = days
+        self.observed_days = days if observed_days is None else observed_days
         self.start = np.datetime64(start_date, "D")
         self.start_epoch_day = int((self.start - _EPOCH).astype(np.int64))
-        # The first microsecond after the window: every emitted timestamp is below it.
-        self.end_us = (self.start_epoch_day + days) * US_PER_DAY
+        # The first microsecond after what is observed: every emitted timestamp is below it.
+        self.end_us = (self.start_epoch_day + self.observed_days) * US_PER_DAY
+        self.world_end_us = (self.start_epoch_day + days) * US_PER_DAY
 
     def us(self, day: np.ndarray, second: np.ndarray | int = 0) -> np.ndarray:
         """Epoch microseconds of ``day`` (window day number) plus ``second`` seconds."""
