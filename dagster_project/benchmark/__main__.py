@@ -53,11 +53,11 @@ def run_profile(profile: Profile, floor: bool = True, engine: str = "duckdb") ->
     folder = ROOT / "data" / "bench" / block_name(profile.name, engine)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    # The source holds one more day than the first build reads: the next run appends exactly that day
-    # to the same history (the generator draws a different book for a different span).
-    source = profile.next_day()
-    build = _run_job(source, folder, "build", profile.end_date, with_generate=True)
-    daily = _run_job(source, folder, "daily", source.end_date)
+    # The world runs a day past the first build's end; the next run is that day, and the demo source
+    # delivers it as a real source would: the day's events and the rows the day changed.
+    build = _run_job(profile, folder, "build", profile.end_date, with_generate=True)
+    following = profile.next_day()
+    daily = _run_job(following, folder, "daily", following.end_date)
     result = {
         "profile": profile,
         "engine": engine,

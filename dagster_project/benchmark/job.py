@@ -23,8 +23,9 @@ from dagster_project.defs.ingestion.resources import RawSource
 from dagster_project.instance import prepare_home
 from dagster_project.sources.raw_tables import RAW_TABLES
 
-# Rows the step wrote where it says so (a daily run writes a day), else the table's rows.
-ROW_KEYS = ("rows_written", "dagster/row_count")
+# Rows the step wrote where it says so (a daily run writes a day; a raw table the rows landed), else the
+# table's rows.
+ROW_KEYS = ("rows_written", "rows_landed", "dagster/row_count")
 
 
 def generate() -> dict:

@@ -11,7 +11,8 @@ END_DATE = "2026-06-30"
 
 @dataclass(frozen=True)
 class Profile:
-    """One generated book: ``accounts`` accounts over ``days`` days ending on END_DATE."""
+    """One generated book: ``accounts`` accounts over ``days`` days ending on END_DATE, its world simulated
+    ``days_ahead`` days further so that the next day continues it."""
 
     name: str
     accounts: int
@@ -19,11 +20,13 @@ class Profile:
     events_per_account_day: float
     contacts_per_account: float = 10.0
     end_date: str = END_DATE
+    days_ahead: int = 1
 
     def next_day(self) -> Profile:
-        """The same book one day later: the history plus one new day, for the daily incremental run."""
+        """The same book seen one day later, for the daily incremental run: the demo source continues the
+        world the first build landed, and delivers that one new day."""
         end = date.fromisoformat(self.end_date) + timedelta(days=1)
-        return replace(self, days=self.days + 1, end_date=end.isoformat())
+        return replace(self, end_date=end.isoformat())
 
     def with_history(self, days: int) -> Profile:
         """The same book with ``days`` days of history up to the same end date."""
@@ -39,6 +42,7 @@ class Profile:
             "HEALTH_DEMO_END_DATE": self.end_date,
             "HEALTH_DEMO_EVENTS_PER_ACCOUNT_DAY": str(self.events_per_account_day),
             "HEALTH_DEMO_CONTACTS_PER_ACCOUNT": str(self.contacts_per_account),
+            "HEALTH_DEMO_DAYS_AHEAD": str(self.days_ahead),
         }
 
 

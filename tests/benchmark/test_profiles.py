@@ -7,13 +7,18 @@ from dagster_project.benchmark.measure import StageResult
 from dagster_project.benchmark.profiles import PROFILES
 
 
-def test_the_next_day_keeps_the_first_day_and_adds_one() -> None:
+def test_the_next_day_continues_the_world_of_the_first_build() -> None:
     small = PROFILES["small"]
     after = small.next_day()
-    # 365 days ending 30 June 2026 start on 1 July 2025; 366 days ending 1 July 2026 start there too.
-    assert (small.days, small.end_date) == (365, "2026-06-30")
-    assert (after.days, after.end_date) == (366, "2026-07-01")
-    assert after.env()["HEALTH_DEMO_END_DATE"] == "2026-07-01" and after.env()["HEALTH_DEMO_DAYS"] == "366"
+    # The first build's world runs one day past 30 June 2026; the next day is 1 July, with the same
+    # settings, so the demo source continues that world instead of starting a new one.
+    assert (small.days, small.end_date, small.days_ahead) == (365, "2026-06-30", 1)
+    assert (after.days, after.end_date, after.days_ahead) == (365, "2026-07-01", 1)
+    first, then = small.env(), after.env()
+    assert (
+        then.pop("HEALTH_DEMO_END_DATE") == "2026-07-01" and first.pop("HEALTH_DEMO_END_DATE") == "2026-06-30"
+    )
+    assert first == then and then["HEALTH_DEMO_DAYS_AHEAD"] == "1"
     assert small.with_history(90).days == 90 and small.with_history(90).end_date == "2026-06-30"
 
 
