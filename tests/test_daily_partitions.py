@@ -8,7 +8,9 @@ into batches of days, and its daily models must hold the straight run's rows.
 
 from __future__ import annotations
 
+import csv
 import shutil
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -21,10 +23,13 @@ from tests.pipeline import assert_same_tables, materialise
 pytestmark = pytest.mark.slow
 
 FIRST, SECOND = "2026-06-29", SMALL_DEMO["demo_end_date"]
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 
 
-def build(path, day: str, **settings) -> None:
-    assert materialise(path, partition_key=day, **settings, **SMALL_DEMO).success, day
+def build(path, day: str, **settings) -> dg.ExecuteInProcessResult:
+    result = materialise(path, partition_key=day, **settings, **SMALL_DEMO)
+    assert result.success, day
+    return result
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +37,12 @@ def warehouses(tmp_path_factory):
     root = tmp_path_factory.mktemp("partitions")
     straight, rerun = root / "straight" / "warehouse.duckdb", root / "rerun" / "warehouse.duckdb"
     build(straight, FIRST)
-    build(straight, SECOND)
+    second_day = build(straight, SECOND)
     # The re-run starts from the straight run's folder (warehouse, model files, published copy; the
     # publish folder's `parquet` link is relative, so it is copied as a link).
     shutil.copytree(straight.parent, rerun.parent, symlinks=True)
     build(rerun, FIRST)
-    return straight, rerun
+    return straight, rerun, second_day
 
 
 # 127 customers: 51 days per batch, so the 150 days of history take 3 batches.
@@ -57,7 +62,7 @@ def batched(tmp_path_factory):
 
 
 def test_the_second_day_is_added_to_the_history(warehouses):
-    straight, _ = warehouses
+    straight, _, _ = warehouses
     with duckdb.connect(str(straight), read_only=True) as con:
         days = con.execute(
             "select min(as_of_date), max(as_of_date) from marts.customer_health_history"
@@ -73,8 +78,27 @@ def test_the_second_day_is_added_to_the_history(warehouses):
         )
 
 
+def test_the_second_day_keeps_the_seeds_whose_files_did_not_change(warehouses):
+    straight, _, second_day = warehouses
+    seeds = sorted(path.stem for path in SEEDS.glob("*.csv"))
+    outputs = {
+        m.asset_key.path[-1]: m.metadata
+        for m in second_day.asset_materializations_for_node("dbt_models")
+        if m.asset_key.path[-1] in seeds
+    }
+    # Every seed is reported materialised for the day, none loaded again: their files did not change.
+    assert sorted(outputs) == seeds
+    assert all(meta["reloaded"].value is False for meta in outputs.values())
+    # What the first build loaded is still there, row for row with the file.
+    with duckdb.connect(str(straight), read_only=True) as con:
+        for seed in seeds:
+            with (SEEDS / f"{seed}.csv").open(newline="", encoding="utf-8") as file:
+                rows = sum(1 for _ in csv.reader(file)) - 1
+            assert con.execute(f"select count(*) from seeds.{seed}").fetchone()[0] == rows, seed
+
+
 def test_rerunning_a_day_gives_the_straight_run_tables_without_duplicates(warehouses):
-    straight, rerun = warehouses
+    straight, rerun, _ = warehouses
     assert_same_tables(rerun, straight)
     with duckdb.connect(str(rerun), read_only=True) as con:
         for name in (
@@ -89,7 +113,7 @@ def test_rerunning_a_day_gives_the_straight_run_tables_without_duplicates(wareho
 
 
 def test_a_history_built_in_batches_holds_the_rows_of_one_built_day_by_day(warehouses, batched):
-    straight, _ = warehouses
+    straight, _, _ = warehouses
     path, logged = batched
     batches = [message for message in logged if message.startswith("history batch ")]
     # The last batch is the run's own dbt build, which reports its models as usual.

@@ -116,6 +116,8 @@ MIN_TRAIN_POSITIVES = 20
 MIN_VALIDATION_POSITIVES = 5
 MORE_COMPLEX_MARGIN = 0.005
 CALIBRATION_FOLDS = 3
+# A feature with fewer values than this in the training rows is not learnt from (``too_sparse``).
+MIN_KNOWN_VALUES = 20
 
 
 @dataclass(frozen=True)
@@ -333,13 +335,14 @@ def fit_churn_model(
 
     train, valid = ~is_validation, is_validation
     warnings = []
-    empty = np.isnan(x[train]).all(axis=0)
-    if empty.any():
-        # Gradient boosting cannot bin a column without values; as a constant it is simply never used.
+    sparse = too_sparse(x[train])
+    if sparse.any():
         x = x.copy()
-        x[:, empty] = 0.0
-        names = [name for name, is_empty in zip(feature_names, empty, strict=True) if is_empty]
-        warnings.append(f"features without any value in the training window are ignored: {names}")
+        x[:, sparse] = 0.0
+        names = [name for name, is_sparse in zip(feature_names, sparse, strict=True) if is_sparse]
+        warnings.append(
+            f"features with fewer than {MIN_KNOWN_VALUES} values in the training window are ignored: {names}"
+        )
         log.warning(warnings[-1])
     candidate_likelihood = {}
     with _single_threaded():
@@ -411,6 +414,14 @@ def _estimator(kind: ModelKind, random_state: int) -> Any:
         )
     base = _logistic() if kind == "logistic_regression" else _boosting(random_state)
     return _calibrated(base, random_state)
+
+
+def too_sparse(x_train: np.ndarray) -> np.ndarray:
+    """The columns with fewer than MIN_KNOWN_VALUES values in the training rows: too few to learn from.
+    They are made constants, never used. Gradient boosting cannot bin a column without any value, and a
+    fold of the calibration's cross-validation can miss the few values of a sparse column (the walk-forward's
+    early days on the medium benchmark did)."""
+    return (~np.isnan(x_train)).sum(axis=0) < MIN_KNOWN_VALUES
 
 
 def _matrix(features: pd.DataFrame, feature_names: list[str]) -> np.ndarray:

@@ -26,6 +26,7 @@ from dagster_project.churn.model import (
     _estimator,
     _matrix,
     _single_threaded,
+    too_sparse,
 )
 
 # Enough for a stable model; bounds a day's training on a large book (100,000 accounts: 1.2M snapshots).
@@ -76,8 +77,8 @@ def walk_forward(
         test = (dates == day).to_numpy()
         encoding = learn_encoding(features[train])
         x = _matrix(encoding.transform(features), encoding.names()).copy()
-        # As in fit_churn_model: a column without any value to learn from is a constant, never used.
-        x[:, np.isnan(x[train]).all(axis=0)] = 0.0
+        # As in fit_churn_model: a column with too few values to learn from is a constant, never used.
+        x[:, too_sparse(x[train])] = 0.0
         with _single_threaded():
             model = _estimator(kind, random_state).fit(x[train], y[train])
         index = features.index[test]

@@ -36,3 +36,14 @@ def test_a_day_without_enough_known_outcomes_is_not_scored_and_the_fallback_has_
     assert scored.likelihood.empty  # month 4 could learn from month 0's 30 snapshots: too few churned
     with pytest.raises(ValueError, match="kind must be one of"):
         walk_forward(features, label, dates, snapshots["label_known_on"], "segment_prior")
+
+
+def test_a_feature_with_a_single_value_so_far_does_not_stop_gradient_boosting():
+    """The calibration's folds split a day's training rows: a feature known for one of them leaves a fold
+    with no value at all, which gradient boosting cannot bin (the medium benchmark failed so)."""
+    snapshots = snapshot_table(np.random.default_rng(5), accounts=300, months=6)
+    features, label, dates, _ = training_inputs(snapshots)
+    features = features.assign(new_measure=np.nan)
+    features.loc[features.index[0], "new_measure"] = 3.0
+    scored = walk_forward(features, label, dates, snapshots["label_known_on"], "gradient_boosting")
+    assert not scored.likelihood.empty and scored.likelihood.between(0, 1).all()

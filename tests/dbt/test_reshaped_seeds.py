@@ -1,11 +1,17 @@
-"""A seed whose CSV gained or lost columns is loaded anew, not by position into its old columns."""
+"""A seed whose CSV gained or lost columns is loaded anew, not by position into its old columns; a seed
+whose file did not change since it was loaded is not loaded again."""
 
 from __future__ import annotations
 
 import dagster as dg
 import pandas as pd
 
-from dagster_project.defs.dbt.assets import _drop_reshaped_seeds
+from dagster_project.defs.dbt.assets import (
+    _drop_reshaped_seeds,
+    _loaded_seeds_file,
+    _record_loaded_seeds,
+    _unchanged_seeds,
+)
 from dagster_project.warehouse.resource import Warehouse
 from tests.conftest import ROOT
 
@@ -28,3 +34,18 @@ def test_a_seed_table_with_other_columns_than_its_csv_is_dropped_and_the_others_
     _drop_reshaped_seeds(dg.build_asset_context(), warehouse)
     assert warehouse.columns("seeds.priority_tiers") == []
     assert [name for name, _ in warehouse.columns("seeds.worklist_settings")] == list(settings.columns)
+
+
+def test_a_seed_is_kept_only_while_its_file_is_what_was_loaded_and_its_table_is_there(tmp_path):
+    warehouse = Warehouse(path=str(tmp_path / "w.duckdb"))
+    warehouse.write_table("seeds.grade_scale", pd.read_csv(ROOT / "seeds" / "grade_scale.csv"))
+    warehouse.write_table("seeds.segments", pd.read_csv(ROOT / "seeds" / "segments.csv"))
+    record = _loaded_seeds_file(warehouse)
+    record.unlink(missing_ok=True)
+    # Nothing recorded for this warehouse yet: every seed is loaded.
+    assert _unchanged_seeds(warehouse, {"grade_scale": "a", "segments": "b"}) == []
+    _record_loaded_seeds(warehouse, {"grade_scale": "a", "segments": "b", "event_weights": "c"})
+    # grade_scale as loaded; segments' file changed since; event_weights' table is gone.
+    now = {"grade_scale": "a", "segments": "b2", "event_weights": "c"}
+    assert _unchanged_seeds(warehouse, now) == ["grade_scale"]
+    record.unlink()

@@ -72,6 +72,8 @@ def _build(
         batches = _history_windows(warehouse, start, end, first_build)
     history_end = _history_end(warehouse, end)
     _drop_reshaped_seeds(context, warehouse)
+    seeds = _seed_files(context)
+    unchanged = [] if first_build else _unchanged_seeds(warehouse, seeds)
     published = []
     with warehouse.exported_to_env():
         # Both dbt steps of a run share a target folder, which starts from this warehouse's last parse.
@@ -87,6 +89,9 @@ def _build(
         with exported(_window_env(start, end, tested_days, history_end)):
             # Unit tests check the SQL, not the day's data: CI runs them (tests/dbt/test_unit_tests.py).
             build = ["build", "--exclude-resource-type", "unit_test"]
+            # A seed whose file is as it was when it was last loaded is not loaded again, nor tested.
+            if unchanged:
+                build += ["--exclude", " ".join(unchanged)]
             reported = set()
             for event in dbt.cli(build, context=context, target_path=target).stream():
                 if isinstance(event, dg.Output):
@@ -96,6 +101,11 @@ def _build(
                 else:
                     yield event
         _keep_parse(run_target, saved_parse)
+        _record_loaded_seeds(warehouse, seeds)
+        for name in unchanged:
+            output = _seed_output(context, name)
+            reported.add(output.output_name)
+            yield output
         _check_all_reported(context, reported)
     for event in published:
         yield _described(context, warehouse, event) if isinstance(event, dg.Output) else event
@@ -195,6 +205,66 @@ def _drop_reshaped_seeds(context: dg.AssetExecutionContext, warehouse: Warehouse
         if header != loaded:
             context.log.info(f"{table}: its columns changed in {path.name}; dropped for dbt to load it anew")
             warehouse.execute(f"drop table {table}")
+
+
+def _seed_files(context: dg.AssetExecutionContext) -> dict[str, str]:
+    """The selected seeds' names and the fingerprints of what dbt would load: the CSV's bytes and the
+    seed's config (its column types), read now, so that a seed edited after `make` parsed is seen."""
+    selected = {key.path[-1] for key in context.selected_asset_keys}
+    files = {}
+    for seed in _seed_nodes():
+        path = Path(dbt_project.project_dir) / seed["original_file_path"]
+        if seed["name"] in selected and path.exists():
+            digest = hashlib.sha256(path.read_bytes())
+            digest.update(json.dumps(seed["config"], sort_keys=True, default=str).encode())
+            files[seed["name"]] = digest.hexdigest()
+    return files
+
+
+def _loaded_seeds_file(warehouse: Warehouse) -> Path:
+    """Where the fingerprints of the seeds last loaded into this warehouse are kept (beside its parse)."""
+    return _saved_parse(warehouse).with_suffix(".seeds.json")
+
+
+def _unchanged_seeds(warehouse: Warehouse, seeds: dict[str, str]) -> list[str]:
+    """The seeds loaded into this warehouse from the files as they are now, whose tables are still there."""
+    try:
+        loaded = json.loads(_loaded_seeds_file(warehouse).read_text())
+    except (OSError, ValueError):
+        return []
+    tables = {table for _, table in warehouse.tables()}
+    aliases = {seed["name"]: seed["alias"] for seed in _seed_nodes()}
+    return sorted(
+        name
+        for name, fingerprint in seeds.items()
+        if loaded.get(name) == fingerprint and aliases[name] in tables
+    )
+
+
+def _record_loaded_seeds(warehouse: Warehouse, seeds: dict[str, str]) -> None:
+    """Remember what was loaded, once dbt succeeded (a failed build records nothing: the next run loads
+    every seed again). Written aside and renamed, as two runs may finish together."""
+    if not seeds:
+        return
+    path = _loaded_seeds_file(warehouse)
+    try:
+        loaded = json.loads(path.read_text())
+    except (OSError, ValueError):
+        loaded = {}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    aside = path.with_name(f"{path.name}.{os.getpid()}")
+    aside.write_text(json.dumps({**loaded, **seeds}, indent=2, sort_keys=True))
+    os.replace(aside, path)
+
+
+def _seed_output(context: dg.AssetExecutionContext, name: str) -> dg.Output:
+    """The materialisation of a seed that was not loaded again: its table is what its file says."""
+    key = next(key for key in context.selected_asset_keys if key.path[-1] == name)
+    return dg.Output(
+        None,
+        output_name=context.assets_def.get_output_name_for_asset_key(key),
+        metadata={"reloaded": False, "why": "its file is unchanged since it was last loaded and tested"},
+    )
 
 
 def _seed_nodes() -> tuple[dict, ...]:
