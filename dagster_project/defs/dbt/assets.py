@@ -89,10 +89,15 @@ def _build(
         with exported(_window_env(start, end, tested_days, history_end)):
             # Unit tests check the SQL, not the day's data: CI runs them (tests/dbt/test_unit_tests.py).
             build = ["build", "--exclude-resource-type", "unit_test"]
-            # A seed whose file is as it was when it was last loaded is not loaded again, nor tested.
+            # A seed whose file is as it was when it was last loaded is not loaded again, nor tested. It is
+            # reported first: Dagster takes a step's assets in the order of the graph.
             if unchanged:
                 build += ["--exclude", " ".join(unchanged)]
             reported = set()
+            for name in unchanged:
+                output = _seed_output(context, name)
+                reported.add(output.output_name)
+                yield output
             for event in dbt.cli(build, context=context, target_path=target).stream():
                 if isinstance(event, dg.Output):
                     reported.add(event.output_name)
@@ -102,10 +107,6 @@ def _build(
                     yield event
         _keep_parse(run_target, saved_parse)
         _record_loaded_seeds(warehouse, seeds)
-        for name in unchanged:
-            output = _seed_output(context, name)
-            reported.add(output.output_name)
-            yield output
         _check_all_reported(context, reported)
     for event in published:
         yield _described(context, warehouse, event) if isinstance(event, dg.Output) else event
