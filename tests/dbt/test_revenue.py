@@ -23,7 +23,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.dbt_scenarios import DBT_DIR, dbt_build, land_scenario, query
+from tests.dbt_scenarios import DBT_DIR, dbt_build, land_scenario, query, run_dbt
 
 D = Decimal
 
@@ -611,3 +611,55 @@ def test_lines_without_their_interval_take_their_prices_and_one_offs_never_count
 def test_a_deleted_customers_subscription_ends_with_its_last_invoiced_period(warehouse):
     assert mrr(warehouse, "shape_deleted", date(2026, 2, 28)) == D("50.00")
     assert mrr(warehouse, "shape_deleted", date(2026, 3, 1)) == D("0.00")
+
+
+def test_a_mid_period_change_dated_later_restates_the_days_it_changed_and_no_other_account(tmp_path):
+    """An annual plan's seats change on 15 Feb; the first build cannot know it (the item says 33, the
+    year's line 30), the invoice of 10 Mar dates it with its prorations. The next day's run rebuilds
+    every day of that account, and only of that one: MRR is the same as a build from nothing would say."""
+    w = World()
+    w.rows["intercom_events"] = [{"event_id": "e1", "event_name": "logged-in", "occurred_at": month(1, 1)}]
+    # 30 seats x 600.00 a year = 1500.00 a month; 33 seats = 1650.00.
+    w.customer("acct_annual")
+    w.subscription("s_annual", "acct_annual", month(1, 1), month(1, 1, y=2027))
+    w.item("s_annual", "enterprise", 60000, 33, "year")
+    w.billed(
+        "acct_annual", "s_annual", "enterprise", 60000, 30, month(1, 1), month(1, 1, y=2027), interval="year"
+    )
+    # A monthly account the late invoice does not concern: 10 x 35.00.
+    w.customer("acct_monthly")
+    w.subscription("s_monthly", "acct_monthly", month(1, 5), month(3, 5))
+    w.item("s_monthly", "growth", 3500, 10)
+    for start, end in [(month(1, 5), month(2, 5)), (month(2, 5), month(3, 5))]:
+        w.billed("acct_monthly", "s_monthly", "growth", 3500, 10, start, end)
+    path = land_scenario(tmp_path, w.rows)
+    models = "+mrr_daily +mrr_movements +int_account_billing_fingerprints"
+    dbt_build(path, "", {"min_date": "2026-03-09", "max_date": "2026-03-10"}, select=models)
+    assert mrr(path, "acct_annual", date(2026, 2, 20)) == D("1500.00")  # what could be known then
+    before = query(
+        path, "select * from intermediate.int_account_revenue_daily where account_id = 'acct_monthly'"
+    )
+
+    # 10 Mar: the invoice carrying the prorations of 15 Feb (credit for 30 seats, charge for 33).
+    changed = month(2, 15, h=9)
+    w.invoice("in_prorations", "acct_annual", "s_annual", month(3, 10), 0)
+    for quantity, amount in ((30, -1), (33, 1)):
+        w.line("in_prorations", "s_annual", "enterprise", 60000, quantity, changed, month(1, 1, y=2027),
+               interval="year", proration=True, amount=amount * 100)  # fmt: skip
+    land_scenario(tmp_path, w.rows)
+    dbt_build(path, "", {"min_date": "2026-03-10", "max_date": "2026-03-11"}, select=models)
+    # The movements (rebuilt whole) and the daily MRR agree again: the tests that caught it on the
+    # medium benchmark's next day.
+    run_dbt(path, ["test", "--select", "assert_mrr_movements_match_mrr_daily assert_mrr_movements_add_up"])
+
+    assert mrr(path, "acct_annual", date(2026, 2, 14)) == D("1500.00")
+    assert mrr(path, "acct_annual", date(2026, 2, 15)) == D("1650.00")  # restated: outside the run's day
+    assert mrr(path, "acct_annual", date(2026, 3, 10)) == D("1650.00")
+    rows = query(
+        path, "select count(*), count(distinct as_of_date) from intermediate.int_account_revenue_daily"
+    )
+    assert rows[0][0] == 2 * rows[0][1] - 4  # one row per account-day (acct_monthly from 5 Jan), no duplicate
+    after = query(
+        path, "select * from intermediate.int_account_revenue_daily where account_id = 'acct_monthly'"
+    )
+    assert after[: len(before)] == before

@@ -1,17 +1,23 @@
-{{ config(**incremental_by_day()) }}
+{#- The hook is rendered when it runs, so it sees is_incremental() and the fingerprints as the model does. -#}
+{{ config(**incremental_by_day(pre_hook="{{ delete_restated_days() }}")) }}
 
 -- One row per account and as-of date: MRR, plan and seats in force, billing health (lifetime value,
 -- failed and past-due invoices), tenure and days to renewal. Only the run's as-of window is
--- (re)built; look-backs read the item periods and invoices, never this table.
+-- (re)built, and every day of the accounts whose item periods changed since the last build
+-- (macros/restated_accounts.sql); look-backs read the item periods and invoices, never this table.
+{%- set before = built_fingerprints() %}
 with
 
--- The account-days of the run's window
+-- The account-days of the run's window, and all the days of the accounts whose history was restated
 account_days as (
     select
         account_id,
         as_of_date
     from {{ ref('int_account_days') }}
     where {{ as_of_window('as_of_date') }}
+    {%- if before is not none %}
+        or account_id in ({{ restated_accounts(before) }})
+    {%- endif %}
 ),
 
 item_periods as (
