@@ -145,9 +145,9 @@ def _stage_extract(session: Session, extract: TableExtract, load: dict[str, obje
     started = time.monotonic()
     table = RAW_TABLES[extract.table]
     scratch = _scratch(table.name)
-    # A snapshot vouching for unique ids needs no deduplication: no read order to keep (nor to drop
+    # A source vouching for unique ids needs no deduplication: no read order to keep (nor to drop
     # afterwards, which Spark's Parquet tables cannot).
-    ordered = not _one_row_per_id(extract)
+    ordered = not extract.ids_unique
     order_column = f', "{READ_ORDER}" BIGINT' if ordered else ""
     session.execute(f"drop table if exists {scratch}")
     session.execute(f"create table {scratch} ({_columns_sql(table.stored_columns)}{order_column})")
@@ -210,19 +210,21 @@ def _settle(
     """Keep one row per object (the newest copy) and, for an upsert, find what differs from the table.
 
     Fills ``landed``, ``unchanged`` and ``superseded`` (and the superseded copies themselves). The rows
-    to write end up in the ``rows`` scratch table (the first scratch table itself for a snapshot
-    vouching for unique ids) and, for an upsert, the keys whose stored rows they replace in ``keys``.
+    to write end up in ``_rows_of(extract)`` and, for an upsert, the keys whose stored rows they replace
+    in ``keys``.
     """
     table = RAW_TABLES[extract.table]
     if _one_row_per_id(extract):
         report.landed = staged
         return
-    scratch, rows = _scratch(table.name), _scratch(table.name, "rows")
-    stored = _names_sql(c.name for c in table.stored_columns)
-    session.execute(f"drop table if exists {rows}")
-    session.execute(f"create table {rows} ({_columns_sql(table.stored_columns)})")
-    session.execute(f"insert into {rows} ({stored}) {_copies_sql(table, scratch)}")
-    kept = session.fetchone(f"select count(*) from {rows}")[0]
+    scratch, rows = _scratch(table.name), _rows_of(extract)
+    kept = staged
+    if not extract.ids_unique:
+        stored = _names_sql(c.name for c in table.stored_columns)
+        session.execute(f"drop table if exists {rows}")
+        session.execute(f"create table {rows} ({_columns_sql(table.stored_columns)})")
+        session.execute(f"insert into {rows} ({stored}) {_copies_sql(table, scratch)}")
+        kept = session.fetchone(f"select count(*) from {rows}")[0]
     report.superseded = staged - kept
     report.landed = kept
     if report.superseded:
@@ -237,6 +239,12 @@ def _settle(
             f'select count(*) from {rows} where "{key}" in (select key from {keys})'
         )[0]
         report.unchanged = kept - report.landed
+
+
+def _rows_of(extract: TableExtract) -> str:
+    """The scratch table of one row per object: the rows as read when the source vouches for unique ids
+    (the demo's), else their deduplicated copy (``rows``)."""
+    return _scratch(extract.table) if extract.ids_unique else _scratch(extract.table, "rows")
 
 
 def _merge_key(table: RawTable) -> str:
@@ -325,7 +333,7 @@ def _swap_in(session: Session, staged: _Staged, load: dict[str, object]) -> None
             session.execute(f"delete from {SCHEMA}.{kept_aside} where source_table = ?", [table.name])
     columns = _names_sql(c.name for c in table.stored_columns)
     if not _one_row_per_id(extract):
-        rows = _scratch(table.name, "rows")
+        rows = _rows_of(extract)
         if extract.mode == "replace":
             session.execute(f"delete from {target}")
             session.execute(f"insert into {target} ({columns}) select {columns} from {rows}")
