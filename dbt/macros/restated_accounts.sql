@@ -6,22 +6,28 @@
     Spark overwrites whole days (partitions), not an account's rows: there the days before the window
     keep what they were built with. -#}
 
-{#- Each account's item periods as one fingerprint (stable order, exact values). -#}
+{#- Each account's item periods as one fingerprint (exact values, in a fixed order: each period's text
+    starts with its dates, so sorting the texts orders them by date on every engine). -#}
 {% macro item_periods_fingerprints() -%}
-    {%- set period = dbt.concat([
-        "cast(valid_from as " ~ dbt.type_string() ~ ")", "'|'",
-        "cast(valid_to as " ~ dbt.type_string() ~ ")", "'|'",
-        "cast(mrr as " ~ dbt.type_string() ~ ")", "'|'",
-        "coalesce(plan_name, '')", "'|'",
-        "cast(coalesce(quantity, -1) as " ~ dbt.type_string() ~ ")", "'|'",
-        "case when is_trial then 't' else 'f' end", "'|'",
-        "coalesce(cast(renews_on as " ~ dbt.type_string() ~ "), '')",
-    ]) -%}
+    {%- set text = dbt.type_string() -%}
     select
         account_id,
-        {{ dbt.hash(ordered_listagg(period, "';'", 'valid_from, valid_to, mrr, plan_name, quantity')) }} as fingerprint
-    from {{ ref('int_subscription_item_periods') }}
-    where account_id is not null
+        {{ dbt.hash(ordered_listagg('period_text', "';'", 'period_text')) }} as fingerprint
+    from (
+        select
+            account_id,
+            {{ dbt.concat([
+                "cast(valid_from as " ~ text ~ ")", "'|'",
+                "cast(valid_to as " ~ text ~ ")", "'|'",
+                "cast(mrr as " ~ text ~ ")", "'|'",
+                "coalesce(plan_name, '')", "'|'",
+                "cast(coalesce(quantity, -1) as " ~ text ~ ")", "'|'",
+                "case when is_trial then 't' else 'f' end", "'|'",
+                "coalesce(cast(renews_on as " ~ text ~ "), '')",
+            ]) }} as period_text
+        from {{ ref('int_subscription_item_periods') }}
+        where account_id is not null
+    ) as periods
     group by account_id
 {%- endmacro %}
 
