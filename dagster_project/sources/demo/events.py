@@ -102,7 +102,7 @@ def _block(
     occurred = tl.us(day, seconds_of_day(rng, acc, account, day)) + rng.integers(0, 1000, n) * 1000
     variant = _META_START[name] + (rng.random(n) * _META_COUNT[name]).astype(np.int64)
     metadata = np.where(_META_COUNT[name] > 0, variant, 0)
-    seen = np.flatnonzero((day < tl.observed_days) & (day >= (-np.inf if from_day is None else from_day)))
+    seen = np.flatnonzero((day < tl.observed_days) & (day >= (from_day or 0)))
     rows = arrow.table(
         TABLE,
         {

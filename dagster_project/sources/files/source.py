@@ -67,30 +67,28 @@ class FilesSource:
         files = self._check(requested)
         directory = Directory()
         learned: set[str] = set()
-        fanouts: dict[str, FanOut] = {}
-        plans: dict[str, tuple[LandedParts, list[Path] | None]] = {}
+        # Per kind: its one pass over the files read, the files in the drop now, the new ones (None: all).
+        passes: dict[str, tuple[FanOut, LandedParts, list[Path] | None]] = {}
         for table in requested:
             kind = KIND_OF_TABLE[table]
             entry = ENTRY_OF_KIND[kind.name]
-            if kind.name not in fanouts:
+            if kind.name not in passes:
                 wanted = [t for t in requested if KIND_OF_TABLE[t] is kind]
                 present = LandedParts.of(files[kind.name], self.directory)
                 # One pass reads the kind for all its tables: parts only when they hold the same files.
                 landed = {cursors.get(t) for t in wanted}
                 new = present.added_since(landed.pop()) if len(landed) == 1 else None
-                plans[kind.name] = (present, new)
                 to_read = files[kind.name] if new is None else new
-                fanouts[kind.name] = FanOut(self._read(entry, to_read, wanted, directory, learned), wanted)
-            present, new = plans[kind.name]
-            if new is None:
-                origin = ", ".join(relative(p, self.directory) for p in files[kind.name]) or entry.describe()
-            else:
-                origin = ", ".join(relative(p, self.directory) for p in new) or (
-                    f"{entry.describe()}: no file added since the last load"
-                )
+                fanout = FanOut(self._read(entry, to_read, wanted, directory, learned), wanted)
+                passes[kind.name] = (fanout, present, new)
+            fanout, present, new = passes[kind.name]
+            read = files[kind.name] if new is None else new
+            origin = ", ".join(relative(p, self.directory) for p in read) or (
+                entry.describe() if new is None else f"{entry.describe()}: no file added since the last load"
+            )
             yield TableExtract(
                 table=table,
-                batches=at_least_one(table, fanouts[kind.name].batches(table)),
+                batches=at_least_one(table, fanout.batches(table)),
                 mode="replace" if new is None else "upsert",
                 cursor=present.cursor(),
                 origin=origin,
