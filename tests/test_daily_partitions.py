@@ -112,6 +112,28 @@ def test_rerunning_a_day_gives_the_straight_run_tables_without_duplicates(wareho
             assert rows == distinct, name
 
 
+HISTORIES = ("customer_health_history", "churn_predictions_history", "customer_signals_history")
+
+
+def test_each_day_publishes_the_days_it_rewrote_and_the_copy_holds_the_warehouse(warehouses):
+    straight, rerun, second_day = warehouses
+    published = second_day.asset_materializations_for_node("published__bi_copy")[0].metadata
+    copied = published["months_copied"].value
+    # The histories span February to June: the next day (30 June) copied June's again, nothing else
+    assert {name: copied[name] for name in HISTORIES} == {name: ["2026-06"] for name in HISTORIES}
+    # ...and the copy holds every published table of the warehouse, after the next day and after a
+    # past day (29 June) was run again on top of it
+    for warehouse in (straight, rerun):
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            marts = [
+                f"marts.{name}"
+                for (name,) in con.execute(
+                    "select table_name from duckdb_tables() where schema_name = 'marts'"
+                ).fetchall()
+            ]
+        assert_same_tables(warehouse.parent / "published" / "health.duckdb", warehouse, only=marts)
+
+
 def test_a_history_built_in_batches_holds_the_rows_of_one_built_day_by_day(warehouses, batched):
     straight, _, _ = warehouses
     path, logged = batched

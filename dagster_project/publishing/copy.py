@@ -24,15 +24,28 @@ How it stays safe for readers:
   the temporary files are removed.
 
 How it stays fast as history grows: a daily run changes the last days of the
-history tables, not the years before them. Each month of a dated table is
-fingerprinted (its rows and a hash of them); the new copy starts from a byte
-copy of the previous ``health.duckdb``, and only the months whose fingerprint
-changed are deleted and copied again, and written again as Parquet (an
-unchanged month's file is hard-linked from the previous folder). Tables without
-dates, and tables whose columns changed, are copied whole. Every dated table's
-months are then fingerprinted again in the copy (a copy that differs, say
+history tables, not the years before them. The new copy starts from a byte copy
+of the previous ``health.duckdb``; tables without dates, and tables whose
+columns changed, are copied whole. For a dated table the copy needs to know
+which days changed since the last copy:
+
+- **From the log of rewritten days** (`warehouse.rewritten_days`), when the
+  warehouse keeps one and it goes on from the position the last copy recorded:
+  a table whose every write since then replaced a window of days gets exactly
+  those days deleted and copied again, and the Parquet files of the months they
+  fall in written again; nothing else of its history is read but its dates
+  (each month's rows are counted against what the last copy recorded). A table
+  written whole since (or a month whose count differs) falls back to:
+- **Fingerprints:** each month of the table is fingerprinted (its rows and a
+  hash of them) in the warehouse, and the months whose fingerprint changed are
+  deleted and copied again.
+
+An unchanged month's Parquet file is hard-linked from the previous folder. The
+copied months are fingerprinted again in the copy (a copy that differs, say
 edited by hand, is copied whole) and every table's rows counted against the
-warehouse: a copy that does not reconcile is not published.
+warehouse: a copy that does not reconcile is not published. dbt run by hand on
+the warehouse is not in the log: after one, delete ``manifest.json`` from the
+publish folder, and the next copy fingerprints every month.
 """
 
 from __future__ import annotations
@@ -41,11 +54,13 @@ import json
 import os
 import shutil
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+
+from dagster_project.warehouse.rewritten_days import LOG_TABLE
 
 DATABASE = "health.duckdb"
 PARQUET_LINK = "parquet"
@@ -74,6 +89,7 @@ class PublishedCopy:
     parquet_folder: Path | None = field(default=None)
     months: Fingerprints = field(default_factory=dict)
     months_copied: dict[str, list[str]] = field(default_factory=dict)
+    log: LogPosition | None = None
 
     @property
     def database(self) -> Path:
@@ -81,18 +97,33 @@ class PublishedCopy:
 
 
 @dataclass(frozen=True)
+class LogPosition:
+    """How far the log of rewritten days was applied: its last line's position and id."""
+
+    position: int
+    entry_id: str
+
+
+@dataclass(frozen=True)
 class _Previous:
-    """The copy published before, to start from: its database, Parquet folder and month fingerprints."""
+    """The copy published before, to start from: its database, Parquet folder and month fingerprints,
+    and how far the warehouse's log of rewritten days was when it was made."""
 
     database: Path
     parquet: Path
     months: Fingerprints
+    log: LogPosition | None = None
 
 
 def publish_copy(
-    warehouse: Path, folder: Path, run_id: str | None = None, schema: str = "marts"
+    warehouse: Path,
+    folder: Path,
+    run_id: str | None = None,
+    schema: str = "marts",
+    memory_limit: str | None = None,
 ) -> PublishedCopy:
-    """Copy every table of ``schema`` from the ``warehouse`` file into ``folder`` (see the module doc)."""
+    """Copy every table of ``schema`` from the ``warehouse`` file into ``folder`` (see the module doc).
+    ``memory_limit`` is DuckDB's for the copy (the warehouse's setting): past it, DuckDB spills."""
     folder.mkdir(parents=True, exist_ok=True)
     token = uuid.uuid4().hex[:12]
     temporary = folder / f".{DATABASE}.{token}.tmp"
@@ -102,7 +133,7 @@ def publish_copy(
     if link.exists() and not link.is_symlink():
         raise RuntimeError(f"{link} is a folder, not the link this job maintains: move it away and re-run")
     try:
-        written = _write_copy(warehouse, temporary, parquet, schema, _previous_copy(folder))
+        written = _write_copy(warehouse, temporary, parquet, schema, _previous_copy(folder), memory_limit)
         copy = PublishedCopy(
             folder=folder,
             published_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -135,15 +166,25 @@ def _previous_copy(folder: Path) -> _Previous | None:
         return None
     try:
         months = json.loads(manifest.read_text()).get("months")
+        log = json.loads(manifest.read_text()).get("rewrite_log")
     except (OSError, ValueError):
         return None
     if not isinstance(months, dict):
         return None
-    return _Previous(database=database, parquet=parquet.resolve(), months=months)
+    try:
+        position = LogPosition(int(log["position"]), str(log["entry_id"])) if log else None
+    except (KeyError, TypeError, ValueError):
+        position = None
+    return _Previous(database=database, parquet=parquet.resolve(), months=months, log=position)
 
 
 def _write_copy(
-    warehouse: Path, database: Path, parquet: Path, schema: str, previous: _Previous | None
+    warehouse: Path,
+    database: Path,
+    parquet: Path,
+    schema: str,
+    previous: _Previous | None,
+    memory_limit: str | None,
 ) -> dict:
     parquet.mkdir()
     if previous is not None:
@@ -151,11 +192,13 @@ def _write_copy(
     tables: dict[str, int] = {}
     months: Fingerprints = {}
     months_copied: dict[str, list[str]] = {}
-    with duckdb.connect(str(database)) as con:
+    config = {"memory_limit": memory_limit} if memory_limit else {}
+    with duckdb.connect(str(database), config=config) as con:
         con.execute(f"attach '{warehouse}' as source (read_only)")
         names = _table_names(con, "source", schema)
         if not names:
             raise RuntimeError(f"{warehouse} has no tables in schema {schema}: nothing to publish")
+        log = RewriteLog.read(con, previous.log if previous is not None else None)
         con.execute(f"create schema if not exists {schema}")
         for stale in sorted(set(_table_names(con, _database_name(con), schema)) - set(names)):
             con.execute(f'drop table {schema}."{stale}"')
@@ -167,7 +210,13 @@ def _write_copy(
                 con.execute(f"copy {copy} to '{parquet / (name + '.parquet')}' (format parquet)")
             else:
                 kept = previous.months.get(name, {}) if previous is not None else {}
-                months[name], months_copied[name] = _copy_changed_months(con, schema, name, columns, kept)
+                windows = log.windows_since(f"{schema}.{name}") if log is not None and kept else None
+                copied = None
+                if windows is not None:
+                    copied = _copy_rewritten_days(con, schema, name, columns, kept, windows)
+                if copied is None:
+                    copied = _copy_changed_months(con, schema, name, columns, kept)
+                months[name], months_copied[name] = copied
                 _write_months(con, copy, parquet / name, months[name], months_copied[name], previous)
             tables[name] = _reconciled_rows(con, source, copy)
         as_of_date = None
@@ -176,7 +225,110 @@ def _write_copy(
             as_of_date = None if day is None else str(day)
         con.execute("detach source")
         con.execute("checkpoint")
-    return {"tables": tables, "as_of_date": as_of_date, "months": months, "months_copied": months_copied}
+    return {
+        "tables": tables,
+        "as_of_date": as_of_date,
+        "months": months,
+        "months_copied": months_copied,
+        "log": log.position if log is not None else None,
+    }
+
+
+@dataclass(frozen=True)
+class RewriteLog:
+    """The warehouse's log of rewritten days (`warehouse.rewritten_days`) as the copy reads it: its last
+    position, and the lines after the position the previous copy recorded, when the log goes on from
+    there (the same warehouse, not one built again since)."""
+
+    position: LogPosition | None
+    since: list[tuple[str, date | None, date | None]] | None
+    windowed_tables: frozenset[str]
+
+    @classmethod
+    def read(cls, con: duckdb.DuckDBPyConnection, previous: LogPosition | None) -> RewriteLog | None:
+        schema, table = LOG_TABLE.split(".")
+        if table not in _table_names(con, "source", schema):
+            return None
+        log = f"source.{LOG_TABLE}"
+        last = con.execute(f"select position, entry_id from {log} order by position desc limit 1").fetchone()
+        position = LogPosition(int(last[0]), last[1]) if last else None
+        since = None
+        if previous is not None:
+            entry = con.execute(
+                f"select entry_id from {log} where position = ?", [previous.position]
+            ).fetchone()
+            if entry is not None and entry[0] == previous.entry_id:
+                since = con.execute(
+                    f"select table_name, first_day, end_day from {log} where position > ? order by position",
+                    [previous.position],
+                ).fetchall()
+        windowed = con.execute(
+            f"select distinct table_name from {log} where first_day is not null"
+        ).fetchall()
+        return cls(position, since, frozenset(name for (name,) in windowed))
+
+    def windows_since(self, table: str) -> list[tuple[date, date]] | None:
+        """The windows of days ``table``'s writes replaced since the previous copy; None when that is not
+        known: the log does not go on from the previous copy, the table is not written by windows of
+        days, or it was written whole since."""
+        table = table.lower().replace('"', "")
+        if self.since is None or table not in self.windowed_tables:
+            return None
+        windows = []
+        for name, first_day, end_day in self.since:
+            if name != table:
+                continue
+            if first_day is None or end_day is None:
+                return None
+            windows.append((first_day, end_day))
+        return windows
+
+
+def _copy_rewritten_days(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    name: str,
+    columns: list[tuple[str, str]],
+    kept: dict[str, str],
+    windows: list[tuple[date, date]],
+) -> tuple[dict[str, str], list[str]] | None:
+    """Replace the ``windows`` of days in the dated table's copy with the warehouse's rows. Reads the
+    warehouse's rows of those days, and of the rest of the history its dates alone: every month outside
+    the windows must hold as many rows as the previous copy recorded. Returns the fingerprints and the
+    months copied (those the windows fall in), or None when the copy cannot be brought level this way
+    (its columns changed, a month outside the windows changed, or the copied months do not match)."""
+    source, copy = f'source.{schema}."{name}"', f'{schema}."{name}"'
+    if _columns(con, _database_name(con), schema, name) != columns:
+        return None
+    touched = sorted({month for first, end in windows for month in _months_between(first, end)})
+    counts = _month_counts(con, source)
+    for month in (set(counts) | set(kept)) - set(touched):
+        if month not in kept or kept[month].split(":")[0] != str(counts.get(month)):
+            return None
+    if windows:
+        in_windows = " or ".join(f"({DATED} >= ? and {DATED} < ?)" for _ in windows)
+        params = [day for window in windows for day in window]
+        con.execute(f"delete from {copy} where {in_windows}", params)
+        con.execute(f"insert into {copy} select * from {source} where {in_windows}", params)
+    fresh = _fingerprints(con, source, touched)
+    if _fingerprints(con, copy, touched) != fresh:
+        return None
+    months = {month: kept[month] for month in counts if month not in touched} | fresh
+    return months, sorted(fresh)
+
+
+def _months_between(first: date, end: date) -> list[str]:
+    """``YYYY-MM`` of every month with a day in ``[first, end)``."""
+    months, day = [], date(first.year, first.month, 1)
+    while day < end:
+        months.append(f"{day:%Y-%m}")
+        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return months
+
+
+def _month_counts(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
+    """Each month's rows, reading the table's dates alone."""
+    return dict(con.execute(f"select {MONTH}, count(*) from {table} group by 1").fetchall())
 
 
 def _copy_changed_months(
@@ -231,12 +383,32 @@ def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: 
     ).fetchall()
 
 
-def _fingerprints(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
-    """Each month's rows and the sum of their row hashes: equal fingerprints, equal months."""
+def _fingerprints(
+    con: duckdb.DuckDBPyConnection, table: str, months: list[str] | None = None
+) -> dict[str, str]:
+    """Each month's rows and the sum of their row hashes: equal fingerprints, equal months. Of the
+    ``months`` given alone (read by their days), else of every month."""
+    where, params = "", []
+    if months is not None:
+        if not months:
+            return {}
+        ranges = [
+            (date.fromisoformat(f"{m}-01"), date.fromisoformat(f"{_months_after(m)}-01")) for m in months
+        ]
+        where = "where " + " or ".join(f"({DATED} >= ? and {DATED} < ?)" for _ in ranges)
+        params = [day for pair in ranges for day in pair]
     rows = con.execute(
-        f"select {MONTH} as month, count(*), sum(cast(hash(t) as hugeint)) from {table} as t group by 1"
+        f"select {MONTH} as month, count(*), sum(cast(hash(t) as hugeint)) "
+        f"from {table} as t {where} group by 1",
+        params,
     ).fetchall()
     return {month: f"{count}:{hashes}" for month, count, hashes in rows}
+
+
+def _months_after(month: str) -> str:
+    """The month after ``YYYY-MM``."""
+    year, number = (int(part) for part in month.split("-"))
+    return f"{year + number // 12}-{number % 12 + 1:02d}"
 
 
 def _write_months(
@@ -281,6 +453,7 @@ def _manifest(copy: PublishedCopy) -> dict:
         "parquet": PARQUET_LINK,
         "tables": copy.tables,
         "months": copy.months,
+        "rewrite_log": None if copy.log is None else asdict(copy.log),
     }
 
 

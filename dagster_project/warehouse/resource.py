@@ -34,6 +34,7 @@ from dagster_project.warehouse.engines import (
     WarehouseBusyError,
     engine_for,
 )
+from dagster_project.warehouse.rewritten_days import Rewrite
 from dagster_project.warehouse.run_lock import DEFAULT_WAIT_SECONDS, WarehouseLockedError, run_lock
 
 __all__ = ["Query", "Rows", "Warehouse", "WarehouseBusyError", "WarehouseLockedError"]
@@ -117,9 +118,14 @@ class Warehouse(dg.ConfigurableResource):
             self.target_name,
             file=self.file,
             busy_timeout_seconds=self.busy_timeout_seconds,
-            memory_limit=self.memory_limit or env_or("HEALTH_DUCKDB_MEMORY_LIMIT", "80%"),
+            memory_limit=self.duckdb_memory_limit,
             pg_dsn=self.pg_dsn,
         )
+
+    @property
+    def duckdb_memory_limit(self) -> str:
+        """DuckDB's memory limit, for the warehouse and for the local DuckDB files made from it."""
+        return self.memory_limit or env_or("HEALTH_DUCKDB_MEMORY_LIMIT", "80%")
 
     @property
     def location(self) -> str:
@@ -211,6 +217,11 @@ class Warehouse(dg.ConfigurableResource):
         exactly its rows again, and days outside it are never touched.
         """
         return self.engine.replace_dates(table, data, start, end, column)
+
+    def log_rewrites(self, rewrites: list[Rewrite]) -> None:
+        """Log the days of tables another process (dbt) is about to replace, for the incremental BI
+        copy (`rewritten_days`); the resource's own writes log theirs themselves."""
+        self.engine.log_rewrites(rewrites)
 
     @contextmanager
     def exported_to_env(self) -> Iterator[None]:

@@ -6,12 +6,14 @@ import json
 import subprocess
 import sys
 import textwrap
+from datetime import date
 
 import duckdb
 import pandas as pd
 import pytest
 
 from dagster_project.publishing import publish_copy
+from dagster_project.warehouse.resource import Warehouse
 
 
 def make_warehouse(path, accounts: int) -> None:
@@ -183,3 +185,91 @@ def test_a_copy_that_differs_from_its_manifest_or_new_columns_are_copied_whole(t
         "score",
         "grade",
     ]
+
+
+# The log of rewritten days: the histories' writes through the Warehouse resource log the days they
+# replace, and the copy replaces exactly those.
+
+
+def history_rows(first: str, days: int, score: int = 50) -> pd.DataFrame:
+    """Accounts a and b on ``days`` days from ``first``."""
+    dates = pd.date_range(first, periods=days, freq="D").date
+    return pd.DataFrame(
+        [{"account_id": a, "as_of_date": d, "score": score} for d in dates for a in ("a", "b")]
+    )
+
+
+def logged_warehouse(path) -> Warehouse:
+    """marts.health_history written by the resource: 30 May .. 8 July (May 4 rows, June 60, July 16)."""
+    warehouse = Warehouse(path=str(path))
+    warehouse.replace_dates("marts.health_history", history_rows("2026-05-30", 40), *WINDOW_40)
+    warehouse.write_table("marts.settings", pd.DataFrame({"x": [1]}))
+    return warehouse
+
+
+WINDOW_40 = (date(2026, 5, 30), date(2026, 7, 9))
+
+
+def test_the_logged_next_day_is_copied_without_reading_the_past_months_rows(tmp_path):
+    warehouse_file, folder = tmp_path / "w.duckdb", tmp_path / "published"
+    warehouse = logged_warehouse(warehouse_file)
+    first = publish_copy(warehouse_file, folder)
+    assert first.months_copied == {"health_history": ["2026-05", "2026-06", "2026-07"]}
+    assert json.loads((folder / "manifest.json").read_text())["rewrite_log"]["position"] == 2
+
+    # A change the log does not hold (an update by hand of a June score, same row count)...
+    with duckdb.connect(str(warehouse_file)) as con:
+        con.execute("update marts.health_history set score = 99 where as_of_date = date '2026-06-10'")
+    # ...and the next day, 9 July, written by the resource
+    warehouse.replace_dates(
+        "marts.health_history", history_rows("2026-07-09", 1), date(2026, 7, 9), date(2026, 7, 10)
+    )
+    second = publish_copy(warehouse_file, folder)
+    assert second.months_copied == {"health_history": ["2026-07"]}
+    assert second.tables == {"health_history": 82, "settings": 1}
+    rows = table_rows(folder / "health.duckdb", "health_history")
+    assert ("a", date(2026, 7, 9), 50) in rows
+    # June was not read again: its hand-made change is not in the copy (the log is what tells)
+    assert ("a", date(2026, 6, 10), 50) in rows and ("a", date(2026, 6, 10), 99) not in rows
+    assert len(pd.read_parquet(folder / "parquet" / "health_history" / "2026-07.parquet")) == 18
+
+
+def test_a_month_whose_rows_changed_outside_the_log_or_a_table_written_whole_is_fingerprinted(tmp_path):
+    warehouse_file, folder = tmp_path / "w.duckdb", tmp_path / "published"
+    warehouse = logged_warehouse(warehouse_file)
+    publish_copy(warehouse_file, folder)
+    with duckdb.connect(str(warehouse_file)) as con:  # rows deleted by hand: June's count differs
+        con.execute("delete from marts.health_history where as_of_date = date '2026-06-10'")
+    copy = publish_copy(warehouse_file, folder)
+    assert copy.months_copied == {"health_history": ["2026-06"]}
+    assert table_rows(folder / "health.duckdb", "health_history") == table_rows(
+        warehouse_file, "health_history"
+    )
+
+    # Written whole (the log says so): every month fingerprinted, the changed one (June) copied
+    whole = history_rows("2026-05-30", 40)
+    whole.loc[whole["as_of_date"] == date(2026, 6, 20), "score"] = 70
+    warehouse.write_table("marts.health_history", whole)
+    copy = publish_copy(warehouse_file, folder)
+    assert copy.months_copied == {"health_history": ["2026-06"]}
+    assert table_rows(folder / "health.duckdb", "health_history") == table_rows(
+        warehouse_file, "health_history"
+    )
+
+
+def test_a_warehouse_built_again_is_not_read_by_its_new_log(tmp_path):
+    warehouse_file, folder = tmp_path / "w.duckdb", tmp_path / "published"
+    logged_warehouse(warehouse_file)
+    publish_copy(warehouse_file, folder)
+    warehouse_file.unlink()
+    warehouse = logged_warehouse(warehouse_file)  # the same log positions, other lines
+    with duckdb.connect(str(warehouse_file)) as con:
+        con.execute("update marts.health_history set score = 60 where as_of_date = date '2026-06-10'")
+    warehouse.replace_dates(
+        "marts.health_history", history_rows("2026-07-09", 1), date(2026, 7, 9), date(2026, 7, 10)
+    )
+    copy = publish_copy(warehouse_file, folder)
+    assert copy.months_copied == {"health_history": ["2026-06", "2026-07"]}
+    assert table_rows(folder / "health.duckdb", "health_history") == table_rows(
+        warehouse_file, "health_history"
+    )

@@ -23,6 +23,7 @@ from dagster_project.defs.dbt.translator import HealthDbtTranslator
 from dagster_project.defs.partitions import SINGLE_RUN, as_of_window, daily_partitions, history_batches
 from dagster_project.settings import exported
 from dagster_project.warehouse.resource import Warehouse
+from dagster_project.warehouse.rewritten_days import Rewrite
 
 PREVIEW_ROWS = 5
 PREVIEW_COLUMNS = 6
@@ -71,6 +72,7 @@ def _build(
     if in_batches and context.selected_asset_keys == context.assets_def.keys:
         batches = _history_windows(warehouse, start, end, first_build)
     history_end = _history_end(warehouse, end)
+    warehouse.log_rewrites(_rewritten_marts(context, batches[0][0], end, first_build))
     _drop_reshaped_seeds(context, warehouse)
     seeds = _seed_files(context)
     unchanged = [] if first_build else _unchanged_seeds(warehouse, seeds)
@@ -124,6 +126,27 @@ def _check_all_reported(context: dg.AssetExecutionContext, reported: set[str]) -
             f"({', '.join(unreported[:5])}{', ...' if len(unreported) > 5 else ''}). Something wrote into "
             "dbt's JSON log lines: see the step's log for lines that mix dbt's JSON with other output."
         )
+
+
+def _rewritten_marts(
+    context: dg.AssetExecutionContext, start: date, end: date, first_build: bool
+) -> list[Rewrite]:
+    """The published tables the step is about to build, each with the days it replaces: a model that
+    rebuilds a window of days (and the days before it that it declares) replaces those, any other model,
+    or any model on a first build, its whole table."""
+    windows = {(node["schema"], node["alias"]): node for node in window_model_nodes()}
+    rewrites = []
+    for key in sorted(context.selected_asset_keys):
+        if key.path[0] != "marts":
+            continue
+        node = windows.get(("marts", key.path[-1]))
+        table = ".".join(key.path)
+        if node is None or first_build:
+            rewrites.append(Rewrite(table))
+            continue
+        days_before = int(node["config"].get("meta", {}).get("rebuilt_window", {}).get("days_before", 0))
+        rewrites.append(Rewrite(table, start - timedelta(days=days_before), end))
+    return rewrites
 
 
 def _window_env(start: date, end: date, tested_days: str, history_end: date) -> dict[str, str]:

@@ -65,9 +65,10 @@ def published_copy(
     in health.duckdb and as Parquet (parquet/<table>.parquet, or parquet/<table>/<YYYY-MM>.parquet for a
     table with an as_of_date), with manifest.json. Built aside and swapped in with an atomic rename, so
     a reader holding the old copy is never blocked and never sees half a table; it runs only after every
-    mart was built and its checks passed, and a failed run leaves the last copy in place. Only the months
-    that changed since the last copy are copied again, and every table is reconciled with the warehouse
-    before the copy is swapped in."""
+    mart was built and its checks passed, and a failed run leaves the last copy in place. Only the days
+    rewritten since the last copy (the warehouse's log of rewritten days) are copied again, with the
+    Parquet files of their months, and every table is reconciled with the warehouse before the copy is
+    swapped in."""
     failed = failed_error_checks(context)
     if failed:
         raise PublishRefused(
@@ -81,7 +82,7 @@ def published_copy(
         if warehouse.target_name == "duckdb"
         else mirror_published_tables(warehouse, folder, published_columns())
     )
-    copy = publish_copy(source, folder, run_id=context.run.run_id)
+    copy = publish_copy(source, folder, run_id=context.run.run_id, memory_limit=warehouse.duckdb_memory_limit)
     preview = "\n".join(
         ["| table | rows |", "| --- | ---: |", *(f"| {t} | {n:,} |" for t, n in copy.tables.items())]
     )

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dagster_project.warehouse.contract import PublishedTable
+from dagster_project.warehouse.rewritten_days import Rewrite, log_statements
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ class Engine(ABC):
 
     #: dbt's target (an output of dbt/profiles.yml) and sqlglot's dialect.
     name: str
+    #: Whether writes are logged in `rewritten_days` (the log the incremental BI copy reads).
+    keeps_rewrite_log: bool = False
 
     @property
     @abstractmethod
@@ -179,7 +182,7 @@ class Engine(ABC):
                 f"drop table if exists {name}",
                 f"create table {name} as select * from {INCOMING} limit 0",
             ]
-        return self._write(name, data, *create, contract=table, replaces_table=True)
+        return self._write(name, data, *create, contract=table, replaces_table=True, rewrite=Rewrite(name))
 
     def replace_rows(self, table: str | PublishedTable, data: Rows, key: str) -> int:
         name, data = _conformed(table, data)
@@ -189,6 +192,7 @@ class Engine(ABC):
             *self._create_if_missing(table),
             f'delete from {name} where "{key}" in (select "{key}" from {INCOMING})',
             contract=table,
+            rewrite=Rewrite(name),
         )
 
     def insert_new(self, table: str | PublishedTable, data: Rows, key: str) -> int:
@@ -203,6 +207,7 @@ class Engine(ABC):
             *self._create_if_missing(table),
             contract=table,
             only_new_key=key,
+            rewrite=Rewrite(name),
         )
         return after - before
 
@@ -210,6 +215,14 @@ class Engine(ABC):
         with self.session() as session, session.transaction():
             rows = session.run(sql, params)
         return pd.DataFrame() if rows is None else as_frame(rows)
+
+    def log_rewrites(self, rewrites: list[Rewrite]) -> None:
+        """Log days another process (dbt) is about to replace, on an engine that keeps the log."""
+        if not rewrites or not self.keeps_rewrite_log:
+            return
+        with self.session() as session, session.transaction():
+            for sql, params in log_statements(rewrites):
+                session.execute(sql, params)
 
     def replace_dates(
         self, table: str | PublishedTable, data: Rows, start: date, end: date, column: str = "as_of_date"
@@ -236,6 +249,7 @@ class Engine(ABC):
             (f'delete from {name} where "{column}" >= ? and "{column}" < ?', [start, end]),
             contract=table,
             check=fits_window,
+            rewrite=Rewrite(name, start, end),
         )
 
     def _write(
@@ -247,13 +261,15 @@ class Engine(ABC):
         check: Callable[[Session], None] | None = None,
         replaces_table: bool = False,
         only_new_key: str | None = None,
+        rewrite: Rewrite | None = None,
     ) -> int:
         """Run ``statements`` then insert ``data`` (loaded as ``_incoming``) in one transaction; rows after.
 
         A statement may come with its parameters as ``(sql, params)``. ``data`` may be
         a `Query`, materialised in the warehouse first. A contract's table that
         already exists with other columns, incoming rows that do not match the
-        contract, or a failing ``check`` stop the write before anything changes.
+        contract, or a failing ``check`` stop the write before anything changes. ``rewrite`` (the days
+        replaced) goes to the log of rewritten days in the same transaction, on an engine that keeps it.
         """
         schema = name.split(".")[0] if "." in name else "main"
         with self.session() as session:
@@ -270,6 +286,8 @@ class Engine(ABC):
                 check(session)
             columns = session.fetch_arrow(f"select * from {INCOMING} limit 0").column_names
             with session.transaction():
+                if rewrite is not None and self.keeps_rewrite_log:
+                    statements = (*log_statements([rewrite]), *statements)
                 for statement in statements:
                     if callable(statement):
                         statement(session)

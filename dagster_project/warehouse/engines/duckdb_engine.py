@@ -48,6 +48,7 @@ class DuckDBEngine(Engine):
     busy_timeout_seconds: float
     memory_limit: str
     name = "duckdb"
+    keeps_rewrite_log = True
 
     @property
     def location(self) -> str:
