@@ -4,6 +4,7 @@ churn model, signals and worklist."""
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import timedelta
 
 import duckdb
@@ -324,4 +325,42 @@ def test_the_worklist_is_coherent_and_its_proof_is_out_of_sample(demo_run):
     assert backtest.empty and (default["snapshots"] == 0).all() and default["churned_mrr_share"].isna().all()
     assert capture_summary(warehouse) == (
         "Does the worklist catch the revenue that leaves? No past snapshot has a known outcome yet."
+    )
+
+
+def test_staging_reconciles_the_last_load_and_fails_on_a_row_it_drops(demo_run, tmp_path):
+    from dagster_project.defs.quality.checks import staging_reconciles_with_raw
+
+    _, path = demo_run
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(path, copy)
+    with duckdb.connect(str(copy)) as con:
+        total = con.execute("select count(*) from raw.intercom_events").fetchone()[0]
+        # Ten events landed by an earlier load: not the last load's to reconcile
+        con.execute(
+            "update raw.intercom_events set _batch_id = 'an-earlier-load' "
+            "where event_id in (select event_id from raw.intercom_events order by event_id limit 10)"
+        )
+
+    def events_result():
+        results = staging_reconciles_with_raw(warehouse=Warehouse(path=str(copy)))
+        return next(r for r in results if r.asset_key.path[-1] == "stg_intercom__events")
+
+    result = events_result()
+    assert result.passed
+    assert result.metadata["raw_rows"].value == total - 10
+    assert result.metadata["staged_rows"].value == total - 10
+
+    # A staging view that loses one event of the last load fails the check
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            """create or replace view staging.stg_intercom__events as
+               select event_id, _batch_id as batch_id from raw.intercom_events
+               where event_id <> (select max(event_id) from raw.intercom_events)"""
+        )
+    result = events_result()
+    assert not result.passed
+    assert (result.metadata["raw_distinct_ids"].value, result.metadata["staged_rows"].value) == (
+        total - 10,
+        total - 11,
     )

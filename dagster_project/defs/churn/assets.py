@@ -3,7 +3,6 @@
 from datetime import date, timedelta
 
 import dagster as dg
-import pandas as pd
 from dagster_dbt import get_asset_key_for_model
 
 from dagster_project.churn import ChurnModel, ModelFormatError, fit_churn_model
@@ -204,22 +203,25 @@ def churn_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse):
     window = python_window(context, warehouse, CHURN_PREDICTIONS_HISTORY.name, FEATURES)
     if window is None:
         raise RuntimeError(f"{FEATURES} is empty: there is no active account-day to score yet.")
-    batches = []
+    # A month of days at a time, each written as soon as it is scored: a first build's history is never
+    # held in memory whole.
+    scored, history_rows = 0, 0
     for batch_start in _batch_starts(window.start, window.end):
+        batch_end = min(batch_start + timedelta(days=DAYS_PER_BATCH), window.end)
         features = warehouse.query(
             f"select * from {FEATURES} where as_of_date >= ? and as_of_date < ? "
             "order by as_of_date, account_id",
-            [batch_start, min(batch_start + timedelta(days=DAYS_PER_BATCH), window.end)],
+            [batch_start, batch_end],
         )
-        batches.append(prediction_rows(model, features))
-    history = pd.concat(batches, ignore_index=True)
-    history_rows = warehouse.replace_dates(CHURN_PREDICTIONS_HISTORY, history, window.start, window.end)
-    context.log.info(f"churn model {version} scored {len(history):,} account-days of {window}")
+        rows = prediction_rows(model, features)
+        history_rows = warehouse.replace_dates(CHURN_PREDICTIONS_HISTORY, rows, batch_start, batch_end)
+        scored += len(rows)
+    context.log.info(f"churn model {version} scored {scored:,} account-days of {window}")
     yield dg.MaterializeResult(
         asset_key=["marts", "churn_predictions_history"],
         metadata={
             "dagster/row_count": history_rows,
-            "rows_written": len(history),
+            "rows_written": scored,
             "window": str(window),
             "model_version": version,
         },

@@ -8,6 +8,7 @@ import pandas as pd
 from dagster_dbt import get_asset_key_for_model
 
 from dagster_project.defs.dbt.assets import dbt_models
+from dagster_project.defs.ingestion.landing import CURSORS_TABLE
 from dagster_project.settings import env_or
 from dagster_project.sources.raw_tables import RAW_TABLES
 from dagster_project.warehouse.resource import Warehouse
@@ -36,33 +37,46 @@ def staging_model(raw_table: str) -> str:
             "reconciles_with_raw",
             asset=get_asset_key_for_model([dbt_models], staging_model(name)),
             blocking=True,
-            description=f"Staged rows = distinct {table.primary_key} in raw.{name}; quarantine reported.",
+            description=(
+                f"Staged rows of the last load = distinct {table.primary_key} it wrote to raw.{name}; "
+                "quarantine reported."
+            ),
         )
         for name, table in RAW_TABLES.items()
     ]
 )
 def staging_reconciles_with_raw(warehouse: Warehouse):
-    """Every raw id is staged exactly once: staging rows equal the distinct ids of the raw table (records
-    the landing quarantined never reach raw and are reported beside)."""
+    """Every raw id of the last load is staged exactly once: the staging rows of the table's last load
+    equal the distinct ids of the raw rows it wrote (a first build's load is the whole table, a daily
+    load the rows it added or changed, so the check costs what the day brought). Records the landing
+    quarantined never reach raw and are reported beside."""
     with warehouse.session(read_only=True) as session:
+        loads = dict(session.fetchall(f"select table_name, batch_id from {CURSORS_TABLE}"))
         quarantined = dict(
             session.fetchall(
-                "select source_table, count(*) from raw.quarantine "
-                "where _batch_id = (select max(_batch_id) from raw.quarantine) group by 1"
+                f"""select quarantine.source_table, count(*)
+                    from raw.quarantine as quarantine
+                    inner join {CURSORS_TABLE} as cursors
+                        on quarantine.source_table = cursors.table_name
+                        and quarantine._batch_id = cursors.batch_id
+                    group by 1"""
             )
         )
         for name, table in RAW_TABLES.items():
             model = staging_model(name)
+            batch = loads.get(name)
             raw_rows, distinct = session.fetchone(
-                f"select count(*), count(distinct {table.primary_key}) from raw.{name}"
+                f"select count(*), count(distinct {table.primary_key}) from raw.{name} where _batch_id = ?",
+                [batch],
             )
-            staged = session.fetchone(f"select count(*) from staging.{model}")[0]
+            staged = session.fetchone(f"select count(*) from staging.{model} where batch_id = ?", [batch])[0]
             yield dg.AssetCheckResult(
                 asset_key=get_asset_key_for_model([dbt_models], model),
                 check_name="reconciles_with_raw",
                 passed=bool(staged == distinct),
                 severity=dg.AssetCheckSeverity.ERROR,
                 metadata={
+                    "last_load": batch or "none",
                     "raw_rows": raw_rows,
                     "raw_distinct_ids": distinct,
                     "staged_rows": staged,
