@@ -97,6 +97,21 @@ def test_the_second_day_keeps_the_seeds_whose_files_did_not_change(warehouses):
             assert con.execute(f"select count(*) from seeds.{seed}").fetchone()[0] == rows, seed
 
 
+def test_the_second_day_keeps_the_backtest_models_as_nothing_they_read_changed(warehouses):
+    _, _, second_day = warehouses
+    outputs = {
+        m.asset_key.path[-1]: m.metadata
+        for m in second_day.asset_materializations_for_node("dbt_backtest_models")
+    }
+    assert sorted(outputs) == [
+        "int_churn_early_warnings",
+        "int_score_backtest_snapshots",
+        "score_effectiveness",
+    ]
+    assert all(meta["rebuilt"].value is False for meta in outputs.values())
+    assert outputs["score_effectiveness"]["dagster/row_count"].value > 0
+
+
 def test_rerunning_a_day_gives_the_straight_run_tables_without_duplicates(warehouses):
     straight, rerun, _ = warehouses
     assert_same_tables(rerun, straight)

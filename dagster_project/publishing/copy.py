@@ -60,7 +60,14 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.warehouse.rewritten_days import LOG_TABLE
+from dagster_project.warehouse.rewritten_days import (
+    LOG_TABLE,
+    LogPosition,
+    Rewrite,
+    last_position,
+    rewrites_since,
+    windowed_tables,
+)
 
 DATABASE = "health.duckdb"
 PARQUET_LINK = "parquet"
@@ -94,14 +101,6 @@ class PublishedCopy:
     @property
     def database(self) -> Path:
         return self.folder / DATABASE
-
-
-@dataclass(frozen=True)
-class LogPosition:
-    """How far the log of rewritten days was applied: its last line's position and id."""
-
-    position: int
-    entry_id: str
 
 
 @dataclass(frozen=True)
@@ -241,7 +240,7 @@ class RewriteLog:
     there (the same warehouse, not one built again since)."""
 
     position: LogPosition | None
-    since: list[tuple[str, date | None, date | None]] | None
+    since: list[Rewrite] | None
     windowed_tables: frozenset[str]
 
     @classmethod
@@ -249,23 +248,13 @@ class RewriteLog:
         schema, table = LOG_TABLE.split(".")
         if table not in _table_names(con, "source", schema):
             return None
+
+        def fetch(sql: str, params: list) -> list[tuple]:
+            return con.execute(sql, params).fetchall()
+
         log = f"source.{LOG_TABLE}"
-        last = con.execute(f"select position, entry_id from {log} order by position desc limit 1").fetchone()
-        position = LogPosition(int(last[0]), last[1]) if last else None
-        since = None
-        if previous is not None:
-            entry = con.execute(
-                f"select entry_id from {log} where position = ?", [previous.position]
-            ).fetchone()
-            if entry is not None and entry[0] == previous.entry_id:
-                since = con.execute(
-                    f"select table_name, first_day, end_day from {log} where position > ? order by position",
-                    [previous.position],
-                ).fetchall()
-        windowed = con.execute(
-            f"select distinct table_name from {log} where first_day is not null"
-        ).fetchall()
-        return cls(position, since, frozenset(name for (name,) in windowed))
+        since = rewrites_since(fetch, previous, log) if previous is not None else None
+        return cls(last_position(fetch, log), since, windowed_tables(fetch, log))
 
     def windows_since(self, table: str) -> list[tuple[date, date]] | None:
         """The windows of days ``table``'s writes replaced since the previous copy; None when that is not
@@ -275,12 +264,12 @@ class RewriteLog:
         if self.since is None or table not in self.windowed_tables:
             return None
         windows = []
-        for name, first_day, end_day in self.since:
-            if name != table:
+        for rewrite in self.since:
+            if rewrite.table != table:
                 continue
-            if first_day is None or end_day is None:
+            if rewrite.whole:
                 return None
-            windows.append((first_day, end_day))
+            windows.append((rewrite.first_day, rewrite.end_day))
         return windows
 
 

@@ -14,6 +14,7 @@ the log, as only a DuckDB file is copied incrementally (another engine's tables 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -55,3 +56,41 @@ def log_statements(rewrites: list[Rewrite]) -> list[tuple[str, list]]:
             )
         )
     return statements
+
+
+# Reading the log. ``fetch`` runs a query with parameters and returns its rows, on whatever connection
+# the reader holds; ``log`` is the log table's name there (an attached warehouse's is prefixed).
+Fetch = Callable[[str, list], list[tuple]]
+
+
+@dataclass(frozen=True)
+class LogPosition:
+    """How far a reader has applied the log: its last line's position and id (the id tells a log that
+    goes on from there from the log of a warehouse built again since)."""
+
+    position: int
+    entry_id: str
+
+
+def last_position(fetch: Fetch, log: str = LOG_TABLE) -> LogPosition | None:
+    """The log's last line; None when it is empty."""
+    rows = fetch(f"select position, entry_id from {log} order by position desc limit 1", [])
+    return LogPosition(int(rows[0][0]), rows[0][1]) if rows else None
+
+
+def rewrites_since(fetch: Fetch, since: LogPosition, log: str = LOG_TABLE) -> list[Rewrite] | None:
+    """The lines after ``since``, in order; None when the log does not go on from there."""
+    entry = fetch(f"select entry_id from {log} where position = ?", [since.position])
+    if not entry or entry[0][0] != since.entry_id:
+        return None
+    rows = fetch(
+        f"select table_name, first_day, end_day from {log} where position > ? order by position",
+        [since.position],
+    )
+    return [Rewrite(table, first_day, end_day) for table, first_day, end_day in rows]
+
+
+def windowed_tables(fetch: Fetch, log: str = LOG_TABLE) -> frozenset[str]:
+    """The tables some write replaced a window of days of (whose other writes are logged too)."""
+    rows = fetch(f"select distinct table_name from {log} where first_day is not null", [])
+    return frozenset(name for (name,) in rows)

@@ -18,6 +18,7 @@ import dagster as dg
 import pandas as pd
 from dagster_dbt import DbtCliResource, dbt_assets
 
+from dagster_project.defs.dbt.backtest_inputs import code_version, current_inputs, record_built, why_unchanged
 from dagster_project.defs.dbt.project import dbt_project
 from dagster_project.defs.dbt.translator import HealthDbtTranslator
 from dagster_project.defs.partitions import SINGLE_RUN, as_of_window, daily_partitions, history_batches
@@ -57,14 +58,27 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
 )
 def dbt_backtest_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     """Build the dbt models that read the churn model's backtest (score_effectiveness and its inputs),
-    after the churn model was trained, and run their tests."""
-    yield from _build(context, dbt, warehouse)
+    after the churn model was trained, and run their tests. Skipped, their tables kept, when nothing they
+    read changed since they were last built (on most days: see defs/dbt/backtest_inputs.py)."""
+    yield from _build(context, dbt, warehouse, is_backtest=True)
 
 
 def _build(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse, in_batches: bool = False
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: Warehouse,
+    in_batches: bool = False,
+    is_backtest: bool = False,
 ):
     start, end = as_of_window(context)
+    backtest = None
+    if is_backtest:
+        backtest = current_inputs(warehouse, _backtest_code())
+        why = why_unchanged(warehouse, backtest) if _all_selected(context) else None
+        if why:
+            context.log.info(f"the backtest models are not rebuilt: {why}")
+            yield from _unchanged_outputs(context, warehouse, why)
+            return
     first_build = not _window_models_built(warehouse)
     tested_days = "all" if first_build else "window"
     # Read before dbt starts: an engine may lend the warehouse to dbt's process alone (Spark's metastore).
@@ -72,7 +86,7 @@ def _build(
     if in_batches and context.selected_asset_keys == context.assets_def.keys:
         batches = _history_windows(warehouse, start, end, first_build)
     history_end = _history_end(warehouse, end)
-    warehouse.log_rewrites(_rewritten_marts(context, batches[0][0], end, first_build))
+    warehouse.log_rewrites(_rewritten_tables(context, batches[0][0], end, first_build))
     _drop_reshaped_seeds(context, warehouse)
     seeds = _seed_files(context)
     unchanged = [] if first_build else _unchanged_seeds(warehouse, seeds)
@@ -110,6 +124,7 @@ def _build(
         _keep_parse(run_target, saved_parse)
         _record_loaded_seeds(warehouse, seeds)
         _check_all_reported(context, reported)
+    record_built(warehouse, backtest)
     for event in published:
         yield _described(context, warehouse, event) if isinstance(event, dg.Output) else event
 
@@ -128,18 +143,18 @@ def _check_all_reported(context: dg.AssetExecutionContext, reported: set[str]) -
         )
 
 
-def _rewritten_marts(
+def _rewritten_tables(
     context: dg.AssetExecutionContext, start: date, end: date, first_build: bool
 ) -> list[Rewrite]:
-    """The published tables the step is about to build, each with the days it replaces: a model that
-    rebuilds a window of days (and the days before it that it declares) replaces those, any other model,
-    or any model on a first build, its whole table."""
+    """The tables the step is about to build (not the views), each with the days it replaces: a model
+    that rebuilds a window of days replaces those (and the days before it that it declares), any other
+    model, or any model on a first build, its whole table."""
     windows = {(node["schema"], node["alias"]): node for node in window_model_nodes()}
     rewrites = []
     for key in sorted(context.selected_asset_keys):
-        if key.path[0] != "marts":
+        if key.path[0] not in ("intermediate", "marts"):
             continue
-        node = windows.get(("marts", key.path[-1]))
+        node = windows.get((key.path[0], key.path[-1]))
         table = ".".join(key.path)
         if node is None or first_build:
             rewrites.append(Rewrite(table))
@@ -147,6 +162,36 @@ def _rewritten_marts(
         days_before = int(node["config"].get("meta", {}).get("rebuilt_window", {}).get("days_before", 0))
         rewrites.append(Rewrite(table, start - timedelta(days=days_before), end))
     return rewrites
+
+
+def _all_selected(context: dg.AssetExecutionContext) -> bool:
+    return context.selected_asset_keys == context.assets_def.keys
+
+
+def _backtest_code() -> str:
+    """The identity of the backtest models and their tests, and of the project's settings."""
+    models = {node["unique_id"] for node in _manifest_nodes() if AFTER_CHURN_TAG in node["tags"]}
+    nodes = [
+        node
+        for node in _manifest_nodes()
+        if node["unique_id"] in models or set(node.get("depends_on", {}).get("nodes", [])) & models
+    ]
+    return code_version(nodes, (Path(dbt_project.project_dir) / "dbt_project.yml").read_text())
+
+
+def _unchanged_outputs(context: dg.AssetExecutionContext, warehouse: Warehouse, why: str):
+    """The materialisations of models that were not rebuilt: their tables are what they were."""
+    for key in sorted(context.selected_asset_keys):
+        table = ".".join(key.path)
+        yield dg.Output(
+            None,
+            output_name=context.assets_def.get_output_name_for_asset_key(key),
+            metadata={
+                "rebuilt": False,
+                "why": why,
+                "dagster/row_count": int(warehouse.scalar(f"select count(*) from {table}") or 0),
+            },
+        )
 
 
 def _window_env(start: date, end: date, tested_days: str, history_end: date) -> dict[str, str]:
