@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -17,6 +18,8 @@ import duckdb
 import pytest
 
 from dagster_project.defs.dbt.assets import daily_model_nodes
+from dagster_project.defs.worklist.current_signals import CURRENT_SIGNALS_SQL, NOTHING_CARRIED
+from dagster_project.defs.worklist.tables import CUSTOMER_SIGNALS
 from tests.conftest import SMALL_DEMO
 from tests.pipeline import assert_same_tables, materialise
 
@@ -110,6 +113,30 @@ def test_the_second_day_keeps_the_backtest_models_as_nothing_they_read_changed(w
     ]
     assert all(meta["rebuilt"].value is False for meta in outputs.values())
     assert outputs["score_effectiveness"]["dagster/row_count"].value > 0
+
+
+def test_the_second_day_s_signals_carried_from_the_first_are_those_of_the_whole_history(warehouses):
+    straight, _, _ = warehouses
+    with duckdb.connect(str(straight), read_only=True) as con:
+        today = con.execute("select max(as_of_date) from marts.customer_signals_history").fetchone()[0]
+        yesterday = today - timedelta(days=1)
+        looked_up = CURRENT_SIGNALS_SQL.replace("{carried}", NOTHING_CARRIED)
+        columns = ", ".join(f'"{name}"' for name in CUSTOMER_SIGNALS.column_names)
+        differing = con.execute(
+            f"""select count(*) from (
+                    (select {columns} from marts.customer_signals
+                     except all select {columns} from ({looked_up}))
+                    union all
+                    (select {columns} from ({looked_up})
+                     except all select {columns} from marts.customer_signals)
+                )""",
+            [today, yesterday, yesterday] * 2,
+        ).fetchone()[0]
+        held = con.execute(
+            "select count(*) from marts.customer_signals where signal_since < as_of_date"
+        ).fetchone()[0]
+    assert str(today) == SECOND and differing == 0
+    assert held > 0  # signals held since before the second day: their start was carried
 
 
 def test_rerunning_a_day_gives_the_straight_run_tables_without_duplicates(warehouses):

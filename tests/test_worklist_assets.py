@@ -17,11 +17,12 @@ from dagster_project.defs.churn.assets import churn_model_metrics, churn_predict
 from dagster_project.defs.churn.tables import CHURN_MODEL_METRICS
 from dagster_project.defs.effectiveness.tables import RECOMMENDED_WEIGHTS
 from dagster_project.defs.python_assets import PYTHON_TABLES
-from dagster_project.defs.worklist.assets import CURRENT_SIGNALS_SQL, customer_signals, prioritized_accounts
+from dagster_project.defs.worklist.assets import customer_signals, prioritized_accounts
+from dagster_project.defs.worklist.current_signals import carries_yesterday, current_signals
 from dagster_project.defs.worklist.effectiveness import worklist_effectiveness
 from dagster_project.defs.worklist.tables import CUSTOMER_SIGNALS, CUSTOMER_SIGNALS_HISTORY
 from dagster_project.run import worklist_summary
-from dagster_project.warehouse.resource import Query, Warehouse
+from dagster_project.warehouse.resource import Warehouse
 from tests.conftest import ROOT
 from tests.test_churn_asset import snapshot_table
 
@@ -232,12 +233,71 @@ def test_signal_since_is_the_start_of_the_current_run(tmp_path):
             }
         ),
     )
-    warehouse.write_table(CUSTOMER_SIGNALS, Query(CURRENT_SIGNALS_SQL))
+    warehouse.write_table(CUSTOMER_SIGNALS, current_signals(warehouse))
     today = warehouse.query("select * from marts.customer_signals").set_index("account_id")
     assert today["signal_since"].dt.date.to_dict() == {"a": days[3], "b": days[2], "c": days[4]}
     assert today.loc[["a", "b"], "previous_signal"].tolist() == ["RISK", "RISK"]
     assert pd.isna(today.loc["c", "previous_signal"])  # first seen today
     assert today.loc["a", "account_name"] == "A"
+
+
+def test_signal_since_followed_day_by_day_from_yesterdays_table_is_the_history_s(tmp_path):
+    """The same runs written a day at a time, today's table carried from yesterday's: a held signal keeps
+    its start, a changed one starts today, an account back after a day away is looked up in the
+    history, a new one starts today; a past day rewritten since yesterday's table stops the carrying."""
+    warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
+    days = [date(2026, 6, 1) + timedelta(days=d) for d in range(5)]
+    runs = {
+        "a": ["NONE", "RISK", "NONE", "RISK", "RISK"],  # RISK since day 3
+        "b": [None, None, "RISK", "RISK", "RISK"],  # since day 2
+        "c": ["RISK", "RISK", None, "RISK", "RISK"],  # away on day 2, RISK all along: since day 0
+        "d": [None] * 4 + ["NONE"],  # new on day 4
+        "e": ["RISK", "RISK", "RISK", "RISK", "NONE"],  # changed on day 4
+    }
+    warehouse.write_table(
+        "intermediate.int_accounts",
+        pd.DataFrame({"account_id": list(runs), "account_name": list(runs), "account_owner": "o"}),
+    )
+    carried = []
+    for n, day in enumerate(days):
+        rows = pd.DataFrame(
+            [
+                {"as_of_date": day, "account_id": account, "segment": "s", "signal": signals[n]}
+                for account, signals in runs.items()
+                if signals[n] is not None
+            ]
+        ).reindex(columns=CUSTOMER_SIGNALS_HISTORY.column_names)
+        warehouse.replace_dates(CUSTOMER_SIGNALS_HISTORY, rows, day, day + timedelta(days=1))
+        carried.append(carries_yesterday(warehouse, day))
+        warehouse.write_table(CUSTOMER_SIGNALS, current_signals(warehouse))
+    assert carried == [False, True, True, True, True]
+    today = warehouse.query("select * from marts.customer_signals").set_index("account_id")
+    assert today["signal_since"].dt.date.to_dict() == {
+        "a": days[3],
+        "b": days[2],
+        "c": days[0],
+        "d": days[4],
+        "e": days[4],
+    }
+    assert today["previous_signal"].fillna("-").to_dict() == {
+        "a": "RISK",
+        "b": "RISK",
+        "c": "RISK",
+        "d": "-",
+        "e": "RISK",
+    }
+
+    # A backfill rewrites day 1 after day 4's table was written: the next day looks every account up
+    warehouse.replace_dates(
+        CUSTOMER_SIGNALS_HISTORY,
+        pd.DataFrame([{"as_of_date": days[1], "account_id": "a", "segment": "s", "signal": "RISK"}]).reindex(
+            columns=CUSTOMER_SIGNALS_HISTORY.column_names
+        ),
+        days[1],
+        days[2],
+    )
+    next_day = days[4] + timedelta(days=1)
+    assert not carries_yesterday(warehouse, next_day)
 
 
 def test_a_table_written_by_another_version_is_refused_with_a_fix(tmp_path):

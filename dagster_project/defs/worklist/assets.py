@@ -6,6 +6,7 @@ from dagster_dbt import get_asset_key_for_model
 from dagster_project.defs.dbt.assets import dbt_models
 from dagster_project.defs.owners import ANALYTICS
 from dagster_project.defs.partitions import SINGLE_RUN, as_of_window, daily_partitions, python_window
+from dagster_project.defs.worklist.current_signals import current_signals
 from dagster_project.defs.worklist.reasons import worklist_reasons
 from dagster_project.defs.worklist.tables import (
     CUSTOMER_SIGNALS,
@@ -125,7 +126,7 @@ def customer_signals(context: dg.AssetExecutionContext, warehouse: Warehouse):
         context.log.info("the run ends before the latest day: marts.customer_signals left as it was")
         yield dg.MaterializeResult(asset_key=["marts", "customer_signals"], metadata={"unchanged": True})
         return
-    current_rows = warehouse.write_table(CUSTOMER_SIGNALS, Query(CURRENT_SIGNALS_SQL))
+    current_rows = warehouse.write_table(CUSTOMER_SIGNALS, current_signals(warehouse))
     counts = warehouse.query(
         "select signal, count(*) as accounts from marts.customer_signals group by signal order by signal"
     )
@@ -140,65 +141,6 @@ def customer_signals(context: dg.AssetExecutionContext, warehouse: Warehouse):
             "preview": dg.MetadataValue.md(counts.to_markdown(index=False)),
         },
     )
-
-
-# Today's rows of the history with the account's name and owner, the signal of the day before and the
-# first day of the current run of the signal (the day after it last differed, or the first day seen).
-CURRENT_SIGNALS_SQL = """
-with
-
-history as (
-    select * from marts.customer_signals_history
-),
-
-latest as (
-    select * from history
-    where as_of_date = (select max(as_of_date) from history)
-),
-
-previous as (
-    select history.account_id, history.signal
-    from history
-    inner join latest
-        on history.account_id = latest.account_id
-        and history.as_of_date = latest.as_of_date - interval '1 day'
-),
-
-last_different as (
-    select history.account_id, max(history.as_of_date) as last_different_on
-    from history
-    inner join latest
-        on history.account_id = latest.account_id
-        and history.as_of_date < latest.as_of_date
-        and history.signal <> latest.signal
-    group by history.account_id
-),
-
-first_seen as (
-    select history.account_id, min(history.as_of_date) as first_seen_on
-    from history
-    inner join latest on history.account_id = latest.account_id
-    group by history.account_id
-)
-
-select
-    latest.*,
-    accounts.account_name,
-    accounts.account_owner,
-    previous.signal as previous_signal,
-    cast(
-        coalesce(last_different.last_different_on + interval '1 day', first_seen.first_seen_on) as date
-    ) as signal_since
-from latest
-left join intermediate.int_accounts as accounts
-    on latest.account_id = accounts.account_id
-left join previous
-    on latest.account_id = previous.account_id
-left join last_different
-    on latest.account_id = last_different.account_id
-left join first_seen
-    on latest.account_id = first_seen.account_id
-"""
 
 
 @dg.asset(
