@@ -154,6 +154,36 @@ def test_upsert_merges_by_key_and_stores_the_cursor(con):
     assert stored_cursors(DuckDBSession(con)) == {"stripe_customers": "200"}
 
 
+def test_a_load_without_a_cursor_is_recorded_as_the_last_load_and_keeps_the_cursor(con):
+    land(
+        DuckDBSession(con),
+        [extract("stripe_customers", Batch(rows("stripe_customers", [customer("c1", "a1")])), cursor="100")],
+        "api",
+        "b1",
+        LOADED_AT,
+    )
+    # A full pull that gives no cursor (the api source's companies and contacts): its batch is the last
+    # load the daily checks read, and the cursor stays what it was
+    land(
+        DuckDBSession(con),
+        [extract("stripe_customers", Batch(rows("stripe_customers", [customer("c2", "a2")])), mode="upsert")],
+        "api",
+        "b2",
+        LOADED_AT,
+    )
+    assert con.execute("select table_name, cursor, batch_id from raw._sync_cursors").fetchall() == [
+        ("stripe_customers", "100", "b2")
+    ]
+    land(
+        DuckDBSession(con),
+        [extract("intercom_companies", Batch(rows("intercom_companies", [])))],
+        "api",
+        "b3",
+        LOADED_AT,
+    )
+    assert stored_cursors(DuckDBSession(con)) == {"stripe_customers": "100", "intercom_companies": None}
+
+
 def test_upsert_by_parent_key_drops_children_removed_at_the_source(con):
     def item(item_id: str, sub: str) -> dict:
         return {

@@ -357,12 +357,17 @@ def _swap_in(session: Session, staged: _Staged, load: dict[str, object]) -> None
     ):
         if records:
             _keep_aside(session, kept_aside, records, load)
-    if extract.cursor is not None:
-        session.execute(f"delete from {CURSORS_TABLE} where table_name = ?", [table.name])
-        session.execute(
-            f"insert into {CURSORS_TABLE} values (?, ?, ?, ?)",
-            [table.name, extract.cursor, load["_batch_id"], load["_loaded_at"]],
-        )
+    # The table's last load is recorded whether or not the source gave a cursor (a full pull without one
+    # keeps the cursor it had): the daily checks and tests read the rows of that load.
+    cursor = extract.cursor
+    if cursor is None:
+        kept = session.fetchone(f"select cursor from {CURSORS_TABLE} where table_name = ?", [table.name])
+        cursor = kept[0] if kept else None
+    session.execute(f"delete from {CURSORS_TABLE} where table_name = ?", [table.name])
+    session.execute(
+        f"insert into {CURSORS_TABLE} values (?, ?, ?, ?)",
+        [table.name, cursor, load["_batch_id"], load["_loaded_at"]],
+    )
 
 
 def _keep_aside(
