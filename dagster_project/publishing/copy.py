@@ -45,7 +45,7 @@ copied months are fingerprinted again in the copy (a copy that differs, say
 edited by hand, is copied whole) and every table's rows counted against the
 warehouse: a copy that does not reconcile is not published. dbt run by hand on
 the warehouse is not in the log: after one, delete ``manifest.json`` from the
-publish folder, and the next copy fingerprints every month.
+publish folder, and the next copy is made whole.
 """
 
 from __future__ import annotations
@@ -164,10 +164,10 @@ def _previous_copy(folder: Path) -> _Previous | None:
     if not (database.is_file() and parquet.is_dir() and manifest.is_file()):
         return None
     try:
-        months = json.loads(manifest.read_text()).get("months")
-        log = json.loads(manifest.read_text()).get("rewrite_log")
+        recorded = json.loads(manifest.read_text())
     except (OSError, ValueError):
         return None
+    months, log = recorded.get("months"), recorded.get("rewrite_log")
     if not isinstance(months, dict):
         return None
     try:
@@ -308,10 +308,10 @@ def _copy_rewritten_days(
 
 def _months_between(first: date, end: date) -> list[str]:
     """``YYYY-MM`` of every month with a day in ``[first, end)``."""
-    months, day = [], date(first.year, first.month, 1)
-    while day < end:
-        months.append(f"{day:%Y-%m}")
-        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    months, month = [], f"{first:%Y-%m}"
+    while date.fromisoformat(f"{month}-01") < end:
+        months.append(month)
+        month = _months_after(month)
     return months
 
 
