@@ -74,7 +74,8 @@ def _build(
     backtest = None
     if is_backtest:
         backtest = current_inputs(warehouse, _backtest_code())
-        why = why_unchanged(warehouse, backtest) if _all_selected(context) else None
+        built = all(warehouse.columns(".".join(key.path)) for key in context.selected_asset_keys)
+        why = why_unchanged(warehouse, backtest) if built and _all_selected(context) else None
         if why:
             context.log.info(f"the backtest models are not rebuilt: {why}")
             yield from _unchanged_outputs(context, warehouse, why)
@@ -83,7 +84,7 @@ def _build(
     tested_days = "all" if first_build else "window"
     # Read before dbt starts: an engine may lend the warehouse to dbt's process alone (Spark's metastore).
     batches = [(start, end)]
-    if in_batches and context.selected_asset_keys == context.assets_def.keys:
+    if in_batches and _all_selected(context):
         batches = _history_windows(warehouse, start, end, first_build)
     history_end = _history_end(warehouse, end)
     warehouse.log_rewrites(_rewritten_tables(context, batches[0][0], end, first_build))
