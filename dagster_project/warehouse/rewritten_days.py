@@ -1,14 +1,18 @@
-"""The log of which days of which table each write replaced: how the BI copy knows what to copy again.
+"""The log of which days of which table each write replaced: how later steps know what changed.
 
 Every write of the warehouse's tables through the `Warehouse` resource, and every dbt step before it
-builds the published models, adds a line here: the table and the days it replaces (``[first_day,
-end_day)``), or no days at all when the table is written whole. The publish step (`publishing.copy`)
-reads the lines added since the copy it published last, and copies only those days of the histories
-again, instead of reading every row of every history to find out what changed.
+builds its models, adds a line here: the table and the days it replaces (``[first_day, end_day)``), or
+no days at all when the table is written whole. Readers remember the position they read up to and
+read the lines after it:
+
+- the BI copy (`publishing.copy`) copies only the days of the histories rewritten since it last
+  published, instead of reading every row of every history to find out what changed;
+- the backtest models (`defs.dbt.backtest_inputs`) are kept when no health they read was rewritten;
+- today's signals (`defs.worklist.current_signals`) carry yesterday's when no earlier day was rewritten.
 
 A line is added before (or in the same transaction as) the write it announces: a write that fails
-after its line leaves a day copied again for nothing, never a changed day left out. Only DuckDB keeps
-the log, as only a DuckDB file is copied incrementally (another engine's tables are mirrored whole).
+after its line makes a reader do again what it did not need to, never miss a change. dbt run by hand
+is not logged. Only DuckDB keeps the log; on the other engines the readers do the whole work.
 """
 
 from __future__ import annotations
