@@ -30,3 +30,24 @@ def test_a_book_larger_than_the_limit_is_built_a_day_at_a_time():
         (date(2026, 1, 2), date(2026, 1, 3)),
         (date(2026, 1, 3), date(2026, 1, 4)),
     ]
+
+
+def test_only_the_latest_runs_dbt_target_folders_are_kept(tmp_path):
+    import os
+
+    from dagster_project.defs.dbt.assets import remove_old_run_targets
+
+    for n in range(6):
+        folder = tmp_path / f"run-{n:08d}"
+        folder.mkdir()
+        (folder / "run_results.json").write_text("{}")
+        os.utime(folder, (1_000_000 + n, 1_000_000 + n))
+    (tmp_path / "parses").mkdir()  # not a run's folder: kept
+    current = tmp_path / "run-00000000"  # the oldest by time, but the run's own: kept
+    remove_old_run_targets(current, keep=3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "parses",
+        "run-00000000",
+        "run-00000004",
+        "run-00000005",
+    ]

@@ -32,6 +32,9 @@ AFTER_CHURN_TAG = "after_churn_model"
 AFTER_CHURN_MODEL = f"tag:{AFTER_CHURN_TAG}"
 PARTIAL_PARSE = "partial_parse.msgpack"
 SAVED_PARSES = 5
+# dbt's target folders of the latest runs kept (compiled SQL, run_results.json, dbt.log: about 15 MB
+# each); older ones are removed, or a daily schedule fills the disk.
+KEPT_RUN_TARGETS = 20
 
 
 @dbt_assets(
@@ -123,6 +126,7 @@ def _build(
                 else:
                     yield event
         _keep_parse(run_target, saved_parse)
+        remove_old_run_targets(run_target)
         _record_loaded_seeds(warehouse, seeds)
         _check_all_reported(context, reported)
     record_built(warehouse, backtest)
@@ -354,6 +358,17 @@ def _start_from(saved_parse: Path, run_target: Path) -> None:
     if saved_parse.exists():
         run_target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(saved_parse, run_target / PARTIAL_PARSE)
+
+
+def remove_old_run_targets(run_target: Path, keep: int = KEPT_RUN_TARGETS) -> None:
+    """Remove the target folders of all but the ``keep`` latest runs (the current one always stays)."""
+    folders = sorted(
+        (p for p in run_target.parent.glob("run-*") if p.is_dir() and p != run_target),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in folders[max(keep - 1, 0) :]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _keep_parse(run_target: Path, saved_parse: Path) -> None:
