@@ -51,7 +51,7 @@ previous as (
 
 carried as (
     select account_id, signal, signal_since
-    from {{carried}}
+    from {{carried}} as yesterday_signals
     where as_of_date = ?
 ),
 
