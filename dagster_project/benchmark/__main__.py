@@ -53,6 +53,7 @@ def run_profile(profile: Profile, floor: bool = True, engine: str = "duckdb") ->
     folder = ROOT / "data" / "bench" / block_name(profile.name, engine)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
+    check_free_disk(profile, folder)
     # The world runs a day past the first build's end; the next run is that day, and the demo source
     # delivers it as a real source would: the day's events and the rows the day changed.
     build = _run_job(profile, folder, "build", profile.end_date, with_generate=True)
@@ -69,6 +70,21 @@ def run_profile(profile: Profile, floor: bool = True, engine: str = "duckdb") ->
     if floor and engine == "duckdb":
         result["floor"] = event_rollup_floor(folder / "warehouse.duckdb", build["result"])
     return result
+
+
+class NotEnoughDisk(RuntimeError):
+    """The profile's runs would fill the disk half-way: said before anything runs."""
+
+
+def check_free_disk(profile: Profile, folder: Path) -> None:
+    """Stop before a profile whose runs need more free disk than ``folder``'s file system has."""
+    free_gb = shutil.disk_usage(folder).free / 2**30
+    if free_gb < profile.disk_gb:
+        raise NotEnoughDisk(
+            f"{profile.name} needs about {profile.disk_gb:.0f} GB free in {folder} (its warehouse, BI copy "
+            f"and DuckDB's spill); {free_gb:.1f} GB are. Free some space (old data/bench folders, test "
+            "folders in /tmp) and run it again."
+        )
 
 
 def _run_job(profile: Profile, folder: Path, name: str, day: str, with_generate: bool = False) -> dict:

@@ -21,6 +21,8 @@ class Profile:
     contacts_per_account: float = 10.0
     end_date: str = END_DATE
     days_ahead: int = 1
+    # Free disk the two runs need (warehouse, BI copy, DuckDB's spill), measured on the 365-day history.
+    disk_gb: float = 1.0
 
     def next_day(self) -> Profile:
         """The same book seen one day later, for the daily incremental run: the demo source continues the
@@ -50,6 +52,7 @@ class Profile:
 # 100M for large over 365 days (accounts are not all active every day, so the generated count is shown).
 PROFILES = {
     "small": Profile("small", accounts=1_000, days=365, events_per_account_day=3.0),
-    "medium": Profile("medium", accounts=10_000, days=365, events_per_account_day=3.0),
-    "large": Profile("large", accounts=100_000, days=365, events_per_account_day=3.0),
+    "medium": Profile("medium", accounts=10_000, days=365, events_per_account_day=3.0, disk_gb=8.0),
+    # 2026-12-06: a 24 GB warehouse and a 6.7 GB BI copy, and spill on top.
+    "large": Profile("large", accounts=100_000, days=365, events_per_account_day=3.0, disk_gb=40.0),
 }

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from dagster_project.benchmark.__main__ import block_name, history_markdown, markdown
+import shutil
+from dataclasses import replace
+
+import pytest
+
+from dagster_project.benchmark.__main__ import (
+    NotEnoughDisk,
+    block_name,
+    check_free_disk,
+    history_markdown,
+    markdown,
+)
 from dagster_project.benchmark.measure import StageResult
 from dagster_project.benchmark.profiles import PROFILES
 
@@ -61,3 +72,10 @@ def test_a_profile_measured_on_spark_has_its_own_block_and_heading(monkeypatch) 
     assert "| **whole run** | **60.0** | **2.00 GiB** | | **5.0** | **1.00 GiB** | |" in page
     assert "roll-up" not in page
     assert block_name("small", "spark") == "small-spark" and block_name("small", "duckdb") == "small"
+
+
+def test_a_profile_needing_more_disk_than_is_free_stops_before_it_runs(tmp_path) -> None:
+    free_gb = shutil.disk_usage(tmp_path).free / 2**30
+    check_free_disk(replace(PROFILES["small"], disk_gb=free_gb / 2), tmp_path)
+    with pytest.raises(NotEnoughDisk, match=r"small needs about \d+ GB free in .*; [\d.]+ GB are"):
+        check_free_disk(replace(PROFILES["small"], disk_gb=free_gb * 2), tmp_path)
