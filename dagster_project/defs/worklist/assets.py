@@ -109,9 +109,13 @@ def customer_signals(context: dg.AssetExecutionContext, warehouse: Warehouse):
         from {PREDICTIONS_HISTORY} as predictions
         inner join intermediate.int_account_health_daily as health
             on predictions.account_id = health.account_id and predictions.as_of_date = health.as_of_date
+        -- The window on both sides: each table is read for the run's days only (its zone maps)
         where predictions.as_of_date >= ? and predictions.as_of_date < ?
+            and health.as_of_date >= ? and health.as_of_date < ?
     ) as signal_inputs"""
-    history = Query(signals_sql(inputs, "seeds.signal_actions", settings.signal_peer_group), [start, end])
+    history = Query(
+        signals_sql(inputs, "seeds.signal_actions", settings.signal_peer_group), [start, end, start, end]
+    )
     history_rows = warehouse.replace_dates(CUSTOMER_SIGNALS_HISTORY, history, start, end)
     yield dg.MaterializeResult(
         asset_key=["marts", "customer_signals_history"],
