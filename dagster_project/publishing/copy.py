@@ -295,8 +295,7 @@ def _copy_rewritten_days(
         if month not in kept or kept[month].split(":")[0] != str(counts.get(month)):
             return None
     if windows:
-        in_windows = " or ".join(f"({DATED} >= ? and {DATED} < ?)" for _ in windows)
-        params = [day for window in windows for day in window]
+        in_windows, params = _in_days(windows)
         con.execute(f"delete from {copy} where {in_windows}", params)
         con.execute(f"insert into {copy} select * from {source} where {in_windows}", params)
     fresh = _fingerprints(con, source, touched)
@@ -313,6 +312,13 @@ def _months_between(first: date, end: date) -> list[str]:
         months.append(month)
         month = _months_after(month)
     return months
+
+
+def _in_days(windows: list[tuple[date, date]]) -> tuple[str, list[date]]:
+    """A condition on the dates selecting the days of ``windows`` (each ``[first, end)``), with its
+    parameters."""
+    condition = " or ".join(f"({DATED} >= ? and {DATED} < ?)" for _ in windows)
+    return condition, [day for window in windows for day in window]
 
 
 def _month_counts(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
@@ -384,8 +390,8 @@ def _fingerprints(
         ranges = [
             (date.fromisoformat(f"{m}-01"), date.fromisoformat(f"{_months_after(m)}-01")) for m in months
         ]
-        where = "where " + " or ".join(f"({DATED} >= ? and {DATED} < ?)" for _ in ranges)
-        params = [day for pair in ranges for day in pair]
+        condition, params = _in_days(ranges)
+        where = f"where {condition}"
     rows = con.execute(
         f"select {MONTH} as month, count(*), sum(cast(hash(t) as hugeint)) "
         f"from {table} as t {where} group by 1",
