@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import dagster as dg
+import pytest
+import sqlalchemy as sa
+from dagster._core.storage.event_log.schema import SqlEventLogStorageTable
+from dagster._serdes import deserialize_value, serialize_value
 
 from dagster_project.defs.alerts.sensors import deliver_alerts
 from dagster_project.defs.jobs import everything_job
@@ -87,3 +91,23 @@ def test_a_run_over_a_range_of_days_records_each_day_of_each_asset(monkeypatch, 
             result.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED
         ).records
         assert len(planned) == 2
+        # Each asset's days were serialised once and each day filled in: the stored text is what
+        # Dagster's serialiser writes for that day's event, with its own day and time.
+        stored = _stored_materializations(instance)
+        assert len(stored) == 16
+        for partition, timestamp, text in stored:
+            event = deserialize_value(text, dg.EventLogEntry)
+            assert serialize_value(event) == text
+            assert event.get_dagster_event().partition == partition
+            assert event.timestamp == pytest.approx(timestamp, abs=1e-5)  # the column keeps microseconds
+        assert len({timestamp for _, timestamp, _ in stored}) > 1
+
+
+def _stored_materializations(instance: dg.DagsterInstance) -> list[tuple[str, float, str]]:
+    table = SqlEventLogStorageTable
+    query = sa.select(table.c.partition, table.c.timestamp, table.c.event).where(
+        table.c.dagster_event_type == dg.DagsterEventType.ASSET_MATERIALIZATION.value
+    )
+    with instance.event_log_storage.index_connection() as conn:
+        rows = conn.execute(query).fetchall()
+    return [(partition, stamp.timestamp(), text) for partition, stamp, text in rows]
