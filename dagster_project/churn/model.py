@@ -82,6 +82,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from os import PathLike
@@ -116,6 +117,8 @@ MIN_TRAIN_POSITIVES = 20
 MIN_VALIDATION_POSITIVES = 5
 MORE_COMPLEX_MARGIN = 0.005
 CALIBRATION_FOLDS = 3
+# Scoring this many rows at once uses every core (see _threads_for).
+PARALLEL_SCORING_ROWS = 50_000
 # A feature with fewer values than this in the training rows is not learnt from (``too_sparse``).
 MIN_KNOWN_VALUES = 20
 
@@ -193,7 +196,7 @@ class ChurnModel:
             if len(groups) != len(features):
                 raise ValueError(f"groups has {len(groups)} values but features has {len(features)} rows")
             return np.array([self.group_rates.get(g, overall) for g in groups], dtype="float64")
-        with _single_threaded():
+        with _threads_for(len(features)):
             return self.estimator.predict_proba(self._design(features))[:, 1]
 
     def _design(self, features: pd.DataFrame) -> np.ndarray:
@@ -525,6 +528,14 @@ def _single_threaded() -> threadpool_limits:
     # Churn tables are small (thousands of rows): OpenMP and BLAS threads cost more than they save
     # here, and on a busy shared machine they thrash (gradient boosting ran 10x slower in tests).
     return threadpool_limits(limits=1)
+
+
+def _threads_for(rows: int) -> threadpool_limits:
+    """Every core for scoring a large batch (a first build's month of account-days: 1.6x faster on two
+    cores, the same probabilities); one for the small tables everywhere else."""
+    if rows < PARALLEL_SCORING_ROWS:
+        return _single_threaded()
+    return threadpool_limits(limits=len(os.sched_getaffinity(0)))
 
 
 def _logistic() -> Pipeline:

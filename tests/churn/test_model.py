@@ -159,6 +159,13 @@ def test_gradient_boosting_is_chosen_only_where_the_problem_is_not_linear() -> N
     assert model.candidate_metrics["logistic_regression"].auc < 0.65
     assert model.metrics.auc > 0.75
     assert len(model.predict_proba(features)) == len(features)
+    # A batch large enough to be scored on every core gets the probabilities one core gives.
+    many = pd.concat([features] * (churn_model.PARALLEL_SCORING_ROWS // len(features) + 1), ignore_index=True)
+    assert len(many) >= churn_model.PARALLEL_SCORING_ROWS
+    parallel = model.predict_proba(many)
+    with churn_model._single_threaded():
+        alone = model.estimator.predict_proba(model._design(many))[:, 1]
+    np.testing.assert_array_equal(parallel, alone)
 
 
 def test_pure_noise_stays_near_chance() -> None:
