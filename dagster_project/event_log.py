@@ -8,16 +8,22 @@ batches when ``DAGSTER_EVENT_BATCH_SIZE`` is set (the instance's environment,
 see ``instance.py``), and this storage writes each batch at once (about 0.3 ms
 an event), as the PostgreSQL storage does. The events of one asset in a batch
 differ only in their day and time, so the batch serialises each asset's event
-once and fills in each day's (a tenth of the time; ``_serialized_events``). The
-files are Dagster's own: an instance can switch to this class and back.
+once and fills in each day's (a tenth of the time; ``_serialized_events``).
+
+A day's run writes its 700 events one by one; Dagster's storage opens the file
+for each statement, so this one keeps an engine per process whose connections
+stay open (``_engine``: 5 to 8 s of a day's run became 2 s). The files are
+Dagster's own: an instance can switch to this class and back.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
+import sqlalchemy as sa
 from dagster import Field, StringSource
 from dagster._core.events import DagsterEventType
 from dagster._core.events.log import EventLogEntry
@@ -26,6 +32,7 @@ from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable, Sq
 from dagster._core.storage.event_log.sqlite.consolidated_sqlite_event_log import (
     ConsolidatedSqliteEventLogStorage,
 )
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import serialize_value
 from dagster_shared import seven
 
@@ -53,6 +60,37 @@ class BatchWritingSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
     @property
     def supports_partition_subset_in_asset_materialization_planned_events(self) -> bool:
         return True
+
+    @property
+    def _engine(self) -> sa.Engine:
+        # Dagster's SQLite storage creates an engine for every statement and closes the file after it;
+        # closing the last connection checkpoints the WAL, and each commit syncs the disk: a day's run
+        # (700 events, two or three transactions each) spent 5 to 8 s there, 2 s with one engine per
+        # process whose pool keeps the file open. In WAL mode, syncing at checkpoints only
+        # (synchronous=NORMAL) cannot corrupt the file; a power cut may lose the last events.
+        engine = self.__dict__.get("_engine_of_process")
+        if engine is None or engine[0] != os.getpid():  # a forked child opens its own connections
+            created = sa.create_engine(
+                self._conn_string, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+            )
+            sa.event.listen(created, "connect", _sync_at_checkpoints)
+            engine = self.__dict__["_engine_of_process"] = (os.getpid(), created)
+        return engine[1]
+
+    def dispose(self) -> None:
+        super().dispose()
+        engine = self.__dict__.pop("_engine_of_process", None)
+        if engine is not None and engine[0] == os.getpid():
+            engine[1].dispose()
+
+    @contextmanager
+    def _connect(self) -> Iterator[sa.Connection]:
+        with self._engine.connect() as conn, conn.begin():
+            yield conn
+
+    def has_table(self, table_name: str) -> bool:
+        with self._engine.connect() as conn:
+            return bool(self._engine.dialect.has_table(conn, table_name))
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
         kinds = {event.get_dagster_event().event_type for event in events}
@@ -112,6 +150,10 @@ class BatchWritingSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
                     evaluation_event_storage_id=event_id,
                 )
             )
+
+
+def _sync_at_checkpoints(dbapi_connection, _record) -> None:
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
 def _serialized_events(events: Sequence[EventLogEntry]) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 import pytest
 import sqlalchemy as sa
@@ -111,3 +113,17 @@ def _stored_materializations(instance: dg.DagsterInstance) -> list[tuple[str, fl
     with instance.event_log_storage.index_connection() as conn:
         rows = conn.execute(query).fetchall()
     return [(partition, stamp.timestamp(), text) for partition, stamp, text in rows]
+
+
+def test_the_event_log_keeps_one_engine_per_process(monkeypatch, tmp_path):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    prepare_home()
+    with dg.DagsterInstance.get() as instance:
+        storage = instance.event_log_storage
+        engine = storage._engine
+        assert storage._engine is engine  # reused: the file stays open between statements
+        with storage.index_connection() as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        real_pid = os.getpid()
+        monkeypatch.setattr(os, "getpid", lambda: real_pid + 1)  # as in a forked child
+        assert storage._engine is not engine
