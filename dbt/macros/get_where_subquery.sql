@@ -73,3 +73,13 @@
     {%- endif -%}
     {{- return(last_load) -}}
 {%- endmacro %}
+
+{#- For a singular test: the days the run rebuilt of `column` when the Dagster job runs on a warehouse
+    built before (as the generic tests above), else every row. -#}
+{% macro tested_days(column) -%}
+    {%- if execute and env_var('HEALTH_DBT_TEST_WINDOW', 'all') == 'window' -%}
+        {{ column }} >= {{ run_window_start() }} and {{ column }} < {{ window_end() }}
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}

@@ -63,3 +63,32 @@ def test_the_last_load_s_rows_are_tested_and_an_id_it_repeats_from_earlier_is_ca
     failed = failing_tests(two_loads, window=True)
     assert "source_unique_intercom_events_event_id" in failed
     assert "not_null_columns_stg_intercom__events" in failed
+
+
+def test_a_daily_run_s_singular_test_reads_the_days_it_built(tmp_path, monkeypatch):
+    """every_active_account_day_is_segmented: an unsegmented active day before the run's window was
+    tested when it was built; the run's own days are tested as before."""
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema intermediate")
+        con.execute(
+            "create table intermediate.int_account_revenue_daily as select * from (values "
+            "('a1', date '2026-06-01', true), ('a1', date '2026-06-10', true)) "
+            "t(account_id, as_of_date, is_active)"
+        )
+        con.execute(
+            "create table intermediate.int_account_segments_daily as select * from (values "
+            "('a1', date '2026-06-10')) t(account_id, as_of_date)"
+        )
+    test = ["test", "--select", "every_active_account_day_is_segmented"]
+    monkeypatch.setenv("HEALTH_DBT_MIN_DATE", "2026-06-10")
+    monkeypatch.setenv("HEALTH_DBT_MAX_DATE", "2026-06-11")
+    monkeypatch.setenv("HEALTH_DBT_TEST_WINDOW", "window")
+    run_dbt(path, test)  # 2026-06-01 is outside the window: passes
+    monkeypatch.setenv("HEALTH_DBT_MIN_DATE", "2026-06-01")
+    with pytest.raises(AssertionError, match="every_active_account_day_is_segmented"):
+        run_dbt(path, test)  # the window holds 2026-06-01: its missing segment fails the test
+    monkeypatch.setenv("HEALTH_DBT_MIN_DATE", "2026-06-10")
+    monkeypatch.setenv("HEALTH_DBT_TEST_WINDOW", "all")
+    with pytest.raises(AssertionError, match="every_active_account_day_is_segmented"):
+        run_dbt(path, test)  # tested whole (a first build, dbt by hand): fails

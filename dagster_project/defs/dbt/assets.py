@@ -157,7 +157,7 @@ def _rewritten_tables(
     windows = {(node["schema"], node["alias"]): node for node in window_model_nodes()}
     rewrites = []
     for key in sorted(context.selected_asset_keys):
-        if key.path[0] not in ("intermediate", "marts"):
+        if key.path[0] not in ("intermediate", "marts") or (key.path[0], key.path[-1]) in _view_names():
             continue
         node = windows.get((key.path[0], key.path[-1]))
         table = ".".join(key.path)
@@ -433,7 +433,18 @@ def window_model_nodes() -> tuple[dict, ...]:
         node
         for node in _manifest_nodes()
         if node["resource_type"] == "model"
+        and node["config"].get("materialized") != "view"
         and (_rebuilds_days(node["config"]) or "rebuilt_window" in node["config"].get("meta", {}))
+    )
+
+
+@cache
+def _view_names() -> frozenset[tuple[str, str]]:
+    """(schema, name) of each model built as a view: nothing is written, so nothing is logged."""
+    return frozenset(
+        (node["schema"], node["alias"])
+        for node in _manifest_nodes()
+        if node["resource_type"] == "model" and node["config"].get("materialized") == "view"
     )
 
 
