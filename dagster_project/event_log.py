@@ -70,8 +70,13 @@ class BatchWritingSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
         # (synchronous=NORMAL) cannot corrupt the file; a power cut may lose the last events.
         engine = self.__dict__.get("_engine_of_process")
         if engine is None or engine[0] != os.getpid():  # a forked child opens its own connections
+            # Five connections kept open; more at once (the UI's threads) are opened and closed, never
+            # waited for, as Dagster's storage never waits.
             created = sa.create_engine(
-                self._conn_string, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+                self._conn_string,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+                pool_size=5,
+                max_overflow=-1,
             )
             sa.event.listen(created, "connect", _sync_at_checkpoints)
             engine = self.__dict__["_engine_of_process"] = (os.getpid(), created)

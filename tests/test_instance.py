@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import dagster as dg
@@ -124,6 +125,9 @@ def test_the_event_log_keeps_one_engine_per_process(monkeypatch, tmp_path):
         assert storage._engine is engine  # reused: the file stays open between statements
         with storage.index_connection() as conn:
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        with contextlib.ExitStack() as stack:  # the UI's threads at once: none waits for a connection
+            connections = [stack.enter_context(storage.index_connection()) for _ in range(20)]
+            assert len({id(conn) for conn in connections}) == 20
         real_pid = os.getpid()
         monkeypatch.setattr(os, "getpid", lambda: real_pid + 1)  # as in a forked child
         assert storage._engine is not engine
