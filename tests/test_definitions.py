@@ -184,6 +184,19 @@ def test_the_dbt_resource_knows_the_version_that_dbt_reports():
     assert str(resource._cli_version) == installed
 
 
+def test_the_dbt_resource_starts_dbt_without_loading_its_adapter_here():
+    # dagster-dbt would load dbt's profile and adapter into this process first (about 2 s a step), for
+    # metadata the job does not fetch; the dbt command itself runs as before.
+    from dagster_project.defs.dbt.project import dbt_project
+    from dagster_project.defs.dbt.resource import dbt_cli
+
+    invocation = dbt_cli().cli(
+        ["ls", "--select", "stg_stripe__customers"], manifest=dbt_project.manifest_path
+    )
+    assert invocation.wait().is_successful()
+    assert invocation.adapter is None
+
+
 def _manifest() -> dict:
     import json
 

@@ -1,7 +1,9 @@
-"""The dbt CLI resource of the job: dagster-dbt's, told the dbt version instead of asking dbt for it."""
+"""The dbt CLI resource of the job: dagster-dbt's, told the dbt version instead of asking dbt for it,
+and without the handle to dbt's adapter that it opens in this process before each dbt step."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cached_property
 
 from dagster_dbt import DbtCliResource
@@ -22,6 +24,13 @@ class HealthDbtCli(DbtCliResource):
     @cached_property
     def _cli_version(self) -> version.Version:
         return version.parse(installed_dbt_version)
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
+        # dagster-dbt loads dbt's profile and adapter into this process before starting each dbt step
+        # (1.8 s for the first, 0.5 s after), only for `fetch_row_counts()` and `fetch_column_metadata()`,
+        # which the job does not call: it describes the tables it publishes itself (assets.py,
+        # `_described`). dagster-dbt takes None, as it does for dbt Fusion, which has no adapter.
+        return None
 
 
 def dbt_cli() -> HealthDbtCli:
