@@ -41,6 +41,7 @@ _BATCHED_KINDS = ({DagsterEventType.ASSET_MATERIALIZATION}, {DagsterEventType.AS
 # Stand-ins for an event's day and time in its serialised form: no event of a run has either.
 _DAY_MARK = "\u0000day\u0000"
 _TIME_MARK = 1.0000000000000002
+_DAY_TEXT, _TIME_TEXT = seven.json.dumps(_DAY_MARK), repr(_TIME_MARK)
 
 
 class BatchWritingSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
@@ -68,8 +69,8 @@ class BatchWritingSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
         # (700 events, two or three transactions each) spent 5 to 8 s there, 2 s with one engine per
         # process whose pool keeps the file open. In WAL mode, syncing at checkpoints only
         # (synchronous=NORMAL) cannot corrupt the file; a power cut may lose the last events.
-        engine = self.__dict__.get("_engine_of_process")
-        if engine is None or engine[0] != os.getpid():  # a forked child opens its own connections
+        held = self.__dict__.get("_engine_of_process")
+        if held is None or held[0] != os.getpid():  # a forked child opens its own connections
             # Five connections kept open; more at once (the UI's threads) are opened and closed, never
             # waited for, as Dagster's storage never waits.
             created = sa.create_engine(
@@ -79,8 +80,8 @@ class BatchWritingSqliteEventLogStorage(ConsolidatedSqliteEventLogStorage):
                 max_overflow=-1,
             )
             sa.event.listen(created, "connect", _sync_at_checkpoints)
-            engine = self.__dict__["_engine_of_process"] = (os.getpid(), created)
-        return engine[1]
+            held = self.__dict__["_engine_of_process"] = (os.getpid(), created)
+        return held[1]
 
     def dispose(self) -> None:
         super().dispose()
@@ -164,27 +165,24 @@ def _sync_at_checkpoints(dbapi_connection, _record) -> None:
 def _serialized_events(events: Sequence[EventLogEntry]) -> list[str]:
     """Each event as ``serialize_value`` writes it. A run of events that differ only in their day and
     time (an asset's days of a range run) is serialised once, with stand-ins filled in per event."""
-    texts, template, template_text = [], None, ""
+    texts, template, template_text = [], None, None
     for event in events:
-        masked = _with_day_and_time(event, _DAY_MARK, _TIME_MARK)
-        if masked is None:
-            texts.append(serialize_value(event))
-            continue
-        if masked != template:
+        masked = _with_marked_day_and_time(event)
+        if masked is not None and masked != template:
             template, template_text = masked, serialize_value(masked)
-        day, time = seven.json.dumps(_DAY_MARK), repr(_TIME_MARK)
-        if template_text.count(day) != 1 or template_text.count(time) != 1:
+            if template_text.count(_DAY_TEXT) != 1 or template_text.count(_TIME_TEXT) != 1:
+                template_text = None  # a stand-in shows up elsewhere: serialise these events whole
+        if masked is None or template_text is None:
             texts.append(serialize_value(event))
             continue
-        partition = event.get_dagster_event().partition
-        texts.append(
-            template_text.replace(day, seven.json.dumps(partition)).replace(time, repr(event.timestamp))
-        )
+        day = seven.json.dumps(event.get_dagster_event().partition)
+        texts.append(template_text.replace(_DAY_TEXT, day).replace(_TIME_TEXT, repr(event.timestamp)))
     return texts
 
 
-def _with_day_and_time(event: EventLogEntry, day: str, time: float) -> EventLogEntry | None:
-    """The materialisation event with another day and time, or None for any other event."""
+def _with_marked_day_and_time(event: EventLogEntry) -> EventLogEntry | None:
+    """The materialisation of a day with the stand-ins for its day and time, or None for any other
+    event."""
     dagster_event = event.get_dagster_event()
     data = dagster_event.event_specific_data
     if (
@@ -192,9 +190,9 @@ def _with_day_and_time(event: EventLogEntry, day: str, time: float) -> EventLogE
         or data.materialization.partition is None
     ):
         return None
-    materialization = data.materialization._replace(partition=day)
+    materialization = data.materialization._replace(partition=_DAY_MARK)
     return event._replace(
-        timestamp=time,
+        timestamp=_TIME_MARK,
         dagster_event=dagster_event._replace(
             event_specific_data=data._replace(materialization=materialization)
         ),

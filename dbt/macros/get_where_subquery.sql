@@ -9,7 +9,7 @@
     {%- if config.get('where', '') -%}
         {%- do conditions.append('(' ~ config.get('where') ~ ')') -%}
     {%- endif -%}
-    {%- if execute and env_var('HEALTH_DBT_TEST_WINDOW', 'all') == 'window' -%}
+    {%- if tests_read_the_run() -%}
         {%- set rebuilt = rebuilt_days_of_tested_model() or rows_of_last_load(relation) -%}
         {%- if rebuilt -%}
             {%- do conditions.append(rebuilt) -%}
@@ -41,7 +41,7 @@
     {%- else -%}
         {{- return(none) -}}
     {%- endif -%}
-    {{- return(column ~ ' >= ' ~ run_window_start(days_before) ~ ' and ' ~ column ~ ' < ' ~ window_end()) -}}
+    {{- return(days_of_the_run(column, days_before)) -}}
 {%- endmacro %}
 
 {#- For a test of a source (a raw table) or of a staging view over one, the rows of the table's last
@@ -77,9 +77,16 @@
 {#- For a singular test: the days the run rebuilt of `column` when the Dagster job runs on a warehouse
     built before (as the generic tests above), else every row. -#}
 {% macro tested_days(column) -%}
-    {%- if execute and env_var('HEALTH_DBT_TEST_WINDOW', 'all') == 'window' -%}
-        {{ column }} >= {{ run_window_start() }} and {{ column }} < {{ window_end() }}
-    {%- else -%}
-        1 = 1
-    {%- endif -%}
+    {{- days_of_the_run(column) if tests_read_the_run() else '1 = 1' -}}
+{%- endmacro %}
+
+{#- Whether the Dagster job runs on a warehouse built before (HEALTH_DBT_TEST_WINDOW=window): then tests
+    read what the run wrote. -#}
+{% macro tests_read_the_run() -%}
+    {{- return(execute and env_var('HEALTH_DBT_TEST_WINDOW', 'all') == 'window') -}}
+{%- endmacro %}
+
+{#- `column` within the run's window, starting `days_before` it. -#}
+{% macro days_of_the_run(column, days_before=0) -%}
+    {{- return(column ~ ' >= ' ~ run_window_start(days_before) ~ ' and ' ~ column ~ ' < ' ~ window_end()) -}}
 {%- endmacro %}
