@@ -50,7 +50,8 @@ CAP = "cap"
 
 @dataclass(frozen=True)
 class Scorecard:
-    """A scorecard's snapshots as matrices: points (snapshots x scored measures), caps, overrides, outcome."""
+    """A scorecard's snapshots as matrices: points (snapshots x scored measures), caps, overrides, outcome;
+    and its ``catalogue``: every measure (caps too) with its category and current weight."""
 
     scorecard_id: str
     measures: list[str]
@@ -59,28 +60,42 @@ class Scorecard:
     cap: np.ndarray
     override: np.ndarray
     churned: np.ndarray
-    keys: pd.MultiIndex
+    catalogue: pd.DataFrame
 
     @classmethod
     def from_rows(cls, scorecard_id: str, rows: pd.DataFrame) -> Scorecard:
+        """From the long rows of one scorecard (one per snapshot and measure)."""
         snapshot = ["account_id", "as_of_date"]
         scored = rows[rows["method"] != CAP]
         points = scored.set_index([*snapshot, "measure"])["points"].astype("float64").unstack("measure")
         keys = points.index
-        measures = [str(m) for m in points.columns]
-        weights = scored.groupby("measure")["weight"].first().reindex(measures)
         holding = rows[rows["is_cap_holding"].astype(bool)]
         cap = holding.groupby(snapshot)["cap_score"].min().reindex(keys)
         first = rows.groupby(snapshot)[["override_score", "churned"]].first().reindex(keys)
+        outcomes = first.assign(cap=cap)
+        catalogue = rows.drop_duplicates("measure").sort_values("measure")
+        catalogue = catalogue[["measure", "category", "weight", "method"]]
+        return cls.from_snapshots(scorecard_id, catalogue, points, outcomes)
+
+    @classmethod
+    def from_snapshots(
+        cls, scorecard_id: str, catalogue: pd.DataFrame, points: pd.DataFrame, snapshots: pd.DataFrame
+    ) -> Scorecard:
+        """From ``catalogue`` (``measure``, ``category``, ``weight``, ``method``: a row per measure, caps
+        too), the ``points`` of each snapshot (a column per scored measure) and, row for row, its lowest
+        holding ``cap``, ``override_score`` and ``churned``. The warehouse hands the snapshots over this
+        way, pivoted: a row per snapshot and measure would be a dozen times the rows in memory."""
+        measures = sorted(str(m) for m in catalogue.loc[catalogue["method"] != CAP, "measure"])
+        weights = catalogue.set_index("measure")["weight"].reindex(measures)
         return cls(
             scorecard_id=scorecard_id,
             measures=measures,
             current=weights.to_numpy(dtype="float64"),
-            points=points.to_numpy(dtype="float64", na_value=np.nan),
-            cap=cap.to_numpy(dtype="float64", na_value=np.nan),
-            override=first["override_score"].to_numpy(dtype="float64", na_value=np.nan),
-            churned=first["churned"].to_numpy(dtype="int64"),
-            keys=keys,
+            points=points[measures].to_numpy(dtype="float64", na_value=np.nan),
+            cap=snapshots["cap"].to_numpy(dtype="float64", na_value=np.nan),
+            override=snapshots["override_score"].to_numpy(dtype="float64", na_value=np.nan),
+            churned=snapshots["churned"].to_numpy(dtype="int64"),
+            catalogue=catalogue.reset_index(drop=True),
         )
 
     def scores(self, weights: np.ndarray) -> np.ndarray:
@@ -160,8 +175,11 @@ def recommend_weights(rows: pd.DataFrame) -> pd.DataFrame:
 
     ``rows`` as described in the module docstring. One row per (scorecard, measure), cap measures included.
     """
-    groups = {str(sid): group for sid, group in rows.groupby("scorecard_id")}
-    scorecards = [Scorecard.from_rows(sid, group) for sid, group in groups.items()]
+    return recommend([Scorecard.from_rows(str(sid), group) for sid, group in rows.groupby("scorecard_id")])
+
+
+def recommend(scorecards: list[Scorecard]) -> pd.DataFrame:
+    """`recommend_weights` of scorecards already in matrices."""
     fitted, reasons = {}, {}
     for card in scorecards:
         churned = int(card.churned.sum())
@@ -199,7 +217,7 @@ def recommend_weights(rows: pd.DataFrame) -> pd.DataFrame:
         current_auc = churn_auc(card.churned, card.scores(card.current))
         recommended_auc = churn_auc(card.churned, card.scores(chosen[card.scorecard_id]))
         by_measure = dict(zip(card.measures, chosen[card.scorecard_id], strict=True))
-        for measure in groups[card.scorecard_id].drop_duplicates("measure").itertuples():
+        for measure in card.catalogue.itertuples():
             out.append(
                 {
                     "scorecard_id": card.scorecard_id,

@@ -1,5 +1,7 @@
 """Recalibration in the pipeline: fit each scorecard's weights on past snapshots whose outcome is known."""
 
+from datetime import date
+
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
@@ -7,7 +9,7 @@ from dagster_project.defs.dbt.assets import dbt_models
 from dagster_project.defs.effectiveness.tables import RECOMMENDED_WEIGHTS
 from dagster_project.defs.owners import ANALYTICS
 from dagster_project.defs.partitions import SINGLE_RUN, as_of_window, daily_partitions, reaches_latest_day
-from dagster_project.effectiveness import FIT_SETTINGS, recommend_weights
+from dagster_project.effectiveness import CAP, FIT_SETTINGS, Scorecard, recommend
 from dagster_project.warehouse.resource import Warehouse
 
 # Metadata of each fit: what it was fitted on, so that a day with the same inputs need not fit again.
@@ -15,7 +17,7 @@ FINGERPRINT = "inputs_fingerprint"
 # The days the recalibration can run for: those with health scores.
 SCORED_DAYS = "intermediate.int_account_health_daily"
 # Each measure's points on each snapshot labelled before the run's end, with the outcome and any CSM
-# override of the day (int_snapshot_measure_points gathers them).
+# override of the day (int_snapshot_measure_points gathers them): what a fit reads, fingerprinted.
 SNAPSHOT_POINTS = """
 select
     scorecard_id,
@@ -32,8 +34,46 @@ select
     churned
 from intermediate.int_snapshot_measure_points
 where label_known_on < ?
-order by scorecard_id, account_id, as_of_date, measure
 """
+# Every scorecard's measures, caps too: a row each
+CATALOGUE = f"""
+select distinct scorecard_id, measure, category, weight, method
+from ({SNAPSHOT_POINTS}) as snapshot_points
+order by scorecard_id, measure
+"""
+
+
+def snapshots_sql(measures: int) -> str:
+    """One scorecard's snapshots, a row each: the points of each of its ``measures`` scored measures
+    (parameters: their names, then the run's end and the scorecard), the lowest holding cap, the override
+    and the outcome. Pivoted here, so that Python never holds a row per snapshot and measure (8.6M on
+    large's first build)."""
+    points = "".join(
+        f"max(points) filter (where measure = ? and method <> '{CAP}') as measure_{i},\n    "
+        for i in range(measures)
+    )
+    return f"""
+select
+    {points}min(cap_score) filter (where is_cap_holding) as cap,
+    max(override_score) as override_score,
+    max(churned) as churned
+from intermediate.int_snapshot_measure_points
+where label_known_on < ? and scorecard_id = ?
+group by account_id, as_of_date
+having count(*) filter (where method <> '{CAP}') > 0
+order by account_id, as_of_date
+"""
+
+
+def labelled_scorecards(warehouse: Warehouse, end: date) -> list[Scorecard]:
+    """Each scorecard's snapshots labelled before ``end``, in matrices, read one scorecard at a time."""
+    scorecards = []
+    for scorecard_id, catalogue in warehouse.query(CATALOGUE, [end]).groupby("scorecard_id", sort=True):
+        measures = sorted(catalogue.loc[catalogue["method"] != CAP, "measure"])
+        snapshots = warehouse.query(snapshots_sql(len(measures)), [*measures, end, scorecard_id])
+        points = snapshots.iloc[:, : len(measures)].set_axis(measures, axis="columns")
+        scorecards.append(Scorecard.from_snapshots(str(scorecard_id), catalogue, points, snapshots))
+    return scorecards
 
 
 @dg.asset(
@@ -70,7 +110,7 @@ def recommended_weights(context: dg.AssetExecutionContext, warehouse: Warehouse)
         warehouse.execute(f"update {RECOMMENDED_WEIGHTS.name} set labels_known_before = ?", [end])
         context.log.info("no new labelled snapshot and the same weights since the last fit: kept it")
         return dg.MaterializeResult(metadata={"refitted": False, FINGERPRINT: fingerprint})
-    table = recommend_weights(warehouse.query(SNAPSHOT_POINTS, [end])).assign(labels_known_before=end)
+    table = recommend(labelled_scorecards(warehouse, end)).assign(labels_known_before=end)
     if table.empty:
         table = table.reindex(columns=RECOMMENDED_WEIGHTS.column_names)
     written = warehouse.write_table(RECOMMENDED_WEIGHTS, table)
