@@ -34,18 +34,16 @@ NOTHING_CARRIED = """(
 CURRENT_SIGNALS_SQL = f"""
 with
 
-history as (
-    select * from {CUSTOMER_SIGNALS_HISTORY.name}
-),
-
+-- Each reference reads the history table itself: a CTE read four times is materialised whole first,
+-- which reads every day of every column (36M rows on large) before the day's filter applies
 latest as (
-    select * from history
+    select * from {CUSTOMER_SIGNALS_HISTORY.name}
     where as_of_date = ?
 ),
 
 previous as (
     select account_id, signal
-    from history
+    from {CUSTOMER_SIGNALS_HISTORY.name}
     where as_of_date = ?
 ),
 
@@ -81,7 +79,7 @@ looked_up as (
 
 last_different as (
     select history.account_id, max(history.as_of_date) as last_different_on
-    from history
+    from {CUSTOMER_SIGNALS_HISTORY.name} as history
     inner join looked_up
         on history.account_id = looked_up.account_id
         and history.as_of_date < looked_up.as_of_date
@@ -91,7 +89,7 @@ last_different as (
 
 first_seen as (
     select history.account_id, min(history.as_of_date) as first_seen_on
-    from history
+    from {CUSTOMER_SIGNALS_HISTORY.name} as history
     inner join looked_up on history.account_id = looked_up.account_id
     group by history.account_id
 )

@@ -5,8 +5,11 @@
 -- the scoring configuration that produced it.
 with
 
+-- The window's scores and those of the 30 days before it, which the trends compare with
 scores as (
     select * from {{ ref('int_health_scores_daily') }}
+    where as_of_date >= {{ window_start(30) }}
+        and as_of_date < {{ window_end() }}
 ),
 
 segments as (
