@@ -77,18 +77,17 @@ looked_up as (
     where followed.account_id is null
 ),
 
-last_different as (
-    select history.account_id, max(history.as_of_date) as last_different_on
-    from {CUSTOMER_SIGNALS_HISTORY.name} as history
-    inner join looked_up
-        on history.account_id = looked_up.account_id
-        and history.as_of_date < looked_up.as_of_date
-        and history.signal <> looked_up.signal
-    group by history.account_id
-),
-
-first_seen as (
-    select history.account_id, min(history.as_of_date) as first_seen_on
+-- Each looked-up account's history in one pass: the last day its signal differed, and its first day
+looked_up_history as (
+    select
+        history.account_id,
+        max(
+            case
+                when history.as_of_date < looked_up.as_of_date and history.signal <> looked_up.signal
+                    then history.as_of_date
+            end
+        ) as last_different_on,
+        min(history.as_of_date) as first_seen_on
     from {CUSTOMER_SIGNALS_HISTORY.name} as history
     inner join looked_up on history.account_id = looked_up.account_id
     group by history.account_id
@@ -102,8 +101,8 @@ select
     cast(
         coalesce(
             followed.signal_since,
-            last_different.last_different_on + interval '1 day',
-            first_seen.first_seen_on
+            looked_up_history.last_different_on + interval '1 day',
+            looked_up_history.first_seen_on
         ) as date
     ) as signal_since
 from latest
@@ -113,10 +112,8 @@ left join previous
     on latest.account_id = previous.account_id
 left join followed
     on latest.account_id = followed.account_id
-left join last_different
-    on latest.account_id = last_different.account_id
-left join first_seen
-    on latest.account_id = first_seen.account_id
+left join looked_up_history
+    on latest.account_id = looked_up_history.account_id
 """
 
 
