@@ -4,8 +4,9 @@ Layout of the publish folder (``HEALTH_PUBLISH_DIR``, default ``data/published``
 
     health.duckdb        every table of schema marts, one DuckDB file
     parquet/             a link to the current parquet-<id>/ folder:
-        <table>.parquet              a table without an as_of_date column
-        <table>/<YYYY-MM>.parquet    a table with one (of type date): a file per month of it
+        <table>.parquet              a table without a date column
+        <table>/<YYYY-MM>.parquet    a table dated by as_of_date (or else date, as mrr_daily), of
+                                     type date: a file per month of it
     manifest.json        when, from which run and as of which day; the tables and their rows, and a
                          fingerprint of each month of each dated table
 
@@ -73,9 +74,8 @@ DATABASE = "health.duckdb"
 PARQUET_LINK = "parquet"
 MANIFEST = "manifest.json"
 KEEP_PARQUET_FOLDERS = 2
-DATED = "as_of_date"
-# The month a row of a dated table is published in (rows without a date: "none").
-MONTH = f"coalesce(strftime({DATED}, '%Y-%m'), 'none')"
+# A dated table's date column, the first of these of type date: its rows are published month by month.
+DATED = ("as_of_date", "date")
 
 # month -> fingerprint ("<rows>:<sum of row hashes>"), per dated table
 Fingerprints = dict[str, dict[str, str]]
@@ -204,7 +204,8 @@ def _write_copy(
         for name in names:
             source, copy = f'source.{schema}."{name}"', f'{schema}."{name}"'
             columns = _columns(con, "source", schema, name)
-            if dict(columns).get(DATED) != "DATE":
+            dated = _dated_column(columns)
+            if dated is None:
                 con.execute(f"create or replace table {copy} as select * from {source}")
                 con.execute(f"copy {copy} to '{parquet / (name + '.parquet')}' (format parquet)")
             else:
@@ -212,11 +213,11 @@ def _write_copy(
                 windows = log.windows_since(f"{schema}.{name}") if log is not None and kept else None
                 copied = None
                 if windows is not None:
-                    copied = _copy_rewritten_days(con, schema, name, columns, kept, windows)
+                    copied = _copy_rewritten_days(con, schema, name, columns, dated, kept, windows)
                 if copied is None:
-                    copied = _copy_changed_months(con, schema, name, columns, kept)
+                    copied = _copy_changed_months(con, schema, name, columns, dated, kept)
                 months[name], months_copied[name] = copied
-                _write_months(con, copy, parquet / name, months[name], months_copied[name], previous)
+                _write_months(con, copy, dated, parquet / name, months[name], months_copied[name], previous)
             tables[name] = _reconciled_rows(con, source, copy)
         as_of_date = None
         if "customer_health" in names:
@@ -278,6 +279,7 @@ def _copy_rewritten_days(
     schema: str,
     name: str,
     columns: list[tuple[str, str]],
+    dated: str,
     kept: dict[str, str],
     windows: list[tuple[date, date]],
 ) -> tuple[dict[str, str], list[str]] | None:
@@ -290,16 +292,16 @@ def _copy_rewritten_days(
     if _columns(con, _database_name(con), schema, name) != columns:
         return None
     touched = sorted({month for first, end in windows for month in _months_between(first, end)})
-    counts = _month_counts(con, source)
+    counts = _month_counts(con, source, dated)
     for month in (set(counts) | set(kept)) - set(touched):
         if month not in kept or kept[month].split(":")[0] != str(counts.get(month)):
             return None
     if windows:
-        in_windows, params = _in_days(windows)
+        in_windows, params = _in_days(windows, dated)
         con.execute(f"delete from {copy} where {in_windows}", params)
         con.execute(f"insert into {copy} select * from {source} where {in_windows}", params)
-    fresh = _fingerprints(con, source, touched)
-    if _fingerprints(con, copy, touched) != fresh:
+    fresh = _fingerprints(con, source, dated, touched)
+    if _fingerprints(con, copy, dated, touched) != fresh:
         return None
     months = {month: kept[month] for month in counts if month not in touched} | fresh
     return months, sorted(fresh)
@@ -314,16 +316,27 @@ def _months_between(first: date, end: date) -> list[str]:
     return months
 
 
-def _in_days(windows: list[tuple[date, date]]) -> tuple[str, list[date]]:
-    """A condition on the dates selecting the days of ``windows`` (each ``[first, end)``), with its
-    parameters."""
-    condition = " or ".join(f"({DATED} >= ? and {DATED} < ?)" for _ in windows)
+def _dated_column(columns: list[tuple[str, str]]) -> str | None:
+    """The column a table is dated by (published month by month), or None."""
+    types = dict(columns)
+    return next((name for name in DATED if types.get(name) == "DATE"), None)
+
+
+def _month(dated: str) -> str:
+    """The month a row is published in, by its ``dated`` column (rows without a date: "none")."""
+    return f"coalesce(strftime(\"{dated}\", '%Y-%m'), 'none')"
+
+
+def _in_days(windows: list[tuple[date, date]], dated: str) -> tuple[str, list[date]]:
+    """A condition on the ``dated`` column selecting the days of ``windows`` (each ``[first, end)``),
+    with its parameters."""
+    condition = " or ".join(f'("{dated}" >= ? and "{dated}" < ?)' for _ in windows)
     return condition, [day for window in windows for day in window]
 
 
-def _month_counts(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, int]:
+def _month_counts(con: duckdb.DuckDBPyConnection, table: str, dated: str) -> dict[str, int]:
     """Each month's rows, reading the table's dates alone."""
-    return dict(con.execute(f"select {MONTH}, count(*) from {table} group by 1").fetchall())
+    return dict(con.execute(f"select {_month(dated)}, count(*) from {table} group by 1").fetchall())
 
 
 def _copy_changed_months(
@@ -331,6 +344,7 @@ def _copy_changed_months(
     schema: str,
     name: str,
     columns: list[tuple[str, str]],
+    dated: str,
     kept: dict[str, str],
 ) -> tuple[dict[str, str], list[str]]:
     """Bring the dated table level with the warehouse's month by month: the months whose fingerprint
@@ -338,19 +352,19 @@ def _copy_changed_months(
     whose copy then still differs, is copied whole. Returns the warehouse's fingerprints and the months
     copied; raises when the copy does not match the warehouse."""
     source, copy = f'source.{schema}."{name}"', f'{schema}."{name}"'
-    months = _fingerprints(con, source)
+    months = _fingerprints(con, source, dated)
     if kept and _columns(con, _database_name(con), schema, name) == columns:
         changed = sorted(month for month, fingerprint in months.items() if kept.get(month) != fingerprint)
         gone = sorted(set(kept) - set(months))
         if changed or gone:
-            in_months = f"list_contains(?, {MONTH})"
+            in_months = f"list_contains(?, {_month(dated)})"
             con.execute(f"delete from {copy} where {in_months}", [changed + gone])
             con.execute(f"insert into {copy} select * from {source} where {in_months}", [changed])
-        if _fingerprints(con, copy) == months:
+        if _fingerprints(con, copy, dated) == months:
             return months, changed
         # The previous copy does not hold what its manifest says (edited by hand?): copy the table whole.
     con.execute(f"create or replace table {copy} as select * from {source}")
-    if _fingerprints(con, copy) != months:
+    if _fingerprints(con, copy, dated) != months:
         raise RuntimeError(f"the copy of {copy} does not match the warehouse: not published. Re-run the day.")
     return months, sorted(months)
 
@@ -379,7 +393,7 @@ def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: 
 
 
 def _fingerprints(
-    con: duckdb.DuckDBPyConnection, table: str, months: list[str] | None = None
+    con: duckdb.DuckDBPyConnection, table: str, dated: str, months: list[str] | None = None
 ) -> dict[str, str]:
     """Each month's rows and the sum of their row hashes: equal fingerprints, equal months. Of the
     ``months`` given alone (read by their days), else of every month."""
@@ -390,10 +404,10 @@ def _fingerprints(
         ranges = [
             (date.fromisoformat(f"{m}-01"), date.fromisoformat(f"{_months_after(m)}-01")) for m in months
         ]
-        condition, params = _in_days(ranges)
+        condition, params = _in_days(ranges, dated)
         where = f"where {condition}"
     rows = con.execute(
-        f"select {MONTH} as month, count(*), sum(cast(hash(t) as hugeint)) "
+        f"select {_month(dated)} as month, count(*), sum(cast(hash(t) as hugeint)) "
         f"from {table} as t {where} group by 1",
         params,
     ).fetchall()
@@ -409,6 +423,7 @@ def _months_after(month: str) -> str:
 def _write_months(
     con: duckdb.DuckDBPyConnection,
     table: str,
+    dated: str,
     folder: Path,
     months: dict[str, str],
     changed: list[str],
@@ -425,7 +440,9 @@ def _write_months(
                 continue
             except OSError:  # another file system, or no hard links: write it again
                 pass
-        con.execute(f"copy (select * from {table} where {MONTH} = ?) to '{target}' (format parquet)", [month])
+        con.execute(
+            f"copy (select * from {table} where {_month(dated)} = ?) to '{target}' (format parquet)", [month]
+        )
 
 
 def _reconciled_rows(con: duckdb.DuckDBPyConnection, source: str, copy: str) -> int:

@@ -37,7 +37,9 @@
     {%- if not execute or not this or not is_incremental() or target.type == 'spark' -%}
         {{ return(none) }}
     {%- endif -%}
-    {{ return(adapter.get_relation(database=this.database, schema=this.schema, identifier='int_account_billing_fingerprints')) }}
+    {#- Looked up in the graph, not ref'd: the fingerprints are built after the models that read them. -#}
+    {%- set node = graph.nodes.values() | selectattr('name', 'equalto', 'int_account_billing_fingerprints') | first -%}
+    {{ return(adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)) }}
 {%- endmacro %}
 
 {#- The accounts whose item periods changed since `before` was taken (appeared, changed or gone). -#}
@@ -50,12 +52,13 @@
 {%- endmacro %}
 
 {#- Pre-hook: delete the days outside the window of the restated accounts (the window's days are
-    replaced by the incremental strategy), so that the model inserts them again. -#}
-{% macro delete_restated_days() -%}
+    replaced by the incremental strategy), so that the model inserts them again. The model's days are
+    in `column`. -#}
+{% macro delete_restated_days(column='as_of_date') -%}
     {%- set before = built_fingerprints() -%}
     {%- if before is not none -%}
         delete from {{ this }}
-        where not ({{ as_of_window('as_of_date') }})
+        where not ({{ as_of_window(column) }})
             and account_id in ({{ restated_accounts(before) }})
     {%- endif -%}
 {%- endmacro %}

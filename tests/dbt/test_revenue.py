@@ -663,3 +663,13 @@ def test_a_mid_period_change_dated_later_restates_the_days_it_changed_and_no_oth
         path, "select * from intermediate.int_account_revenue_daily where account_id = 'acct_monthly'"
     )
     assert after[: len(before)] == before
+    # The published MRR, rebuilt for the run's day and the restated account's days only, says the same
+    published = dict(query(path, "select date, mrr from marts.mrr_daily where account_id = 'acct_annual'"))
+    assert published[date(2026, 2, 14)] == D("1500.00") and published[date(2026, 2, 15)] == D("1650.00")
+    assert query(
+        path,
+        """select count(*) from marts.mrr_daily as published
+           full outer join intermediate.int_account_revenue_daily as revenue
+               on published.account_id = revenue.account_id and published.date = revenue.as_of_date
+           where published.mrr is distinct from cast(revenue.mrr as decimal(18, 2))""",
+    ) == [(0,)]

@@ -273,3 +273,31 @@ def test_a_warehouse_built_again_is_not_read_by_its_new_log(tmp_path):
     assert table_rows(folder / "health.duckdb", "health_history") == table_rows(
         warehouse_file, "health_history"
     )
+
+
+def test_a_table_dated_by_date_is_copied_by_month_like_the_histories(tmp_path):
+    """mrr_daily is dated by `date`, not `as_of_date`: a month file each, and a next day whose rebuild
+    restated one account's past (a late proration) copies its month and today's, nothing else."""
+    warehouse, folder = tmp_path / "w.duckdb", tmp_path / "published"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.mrr_daily as select 'a' || (i % 3) as account_id, "
+            "date '2026-04-01' + cast(i // 3 as integer) as date, cast(100 as decimal(18, 2)) as mrr "
+            "from range(3 * 91) t(i)"  # 1 April to 30 June, three accounts
+        )
+    first = publish_copy(warehouse, folder)
+    assert first.months_copied == {"mrr_daily": ["2026-04", "2026-05", "2026-06"]}
+    assert not (folder / "parquet" / "mrr_daily.parquet").exists()
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update marts.mrr_daily set mrr = 110 where account_id = 'a1' and date >= date '2026-05-15'"
+        )
+        con.execute("insert into marts.mrr_daily select 'a' || i, date '2026-07-01', 100 from range(3) t(i)")
+    copy = publish_copy(warehouse, folder)
+    assert copy.months_copied == {"mrr_daily": ["2026-05", "2026-06", "2026-07"]}
+    assert table_rows(folder / "health.duckdb", "mrr_daily") == table_rows(warehouse, "mrr_daily")
+    months = sorted(p.name for p in (folder / "parquet" / "mrr_daily").iterdir())
+    assert months == ["2026-04.parquet", "2026-05.parquet", "2026-06.parquet", "2026-07.parquet"]
+    parquet = pd.read_parquet(folder / "parquet" / "mrr_daily")
+    assert len(parquet) == 3 * 92 and float(parquet["mrr"].sum()) == 100 * 3 * 92 + 10 * 47

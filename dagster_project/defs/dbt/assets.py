@@ -94,7 +94,7 @@ def _build(
     _drop_reshaped_seeds(context, warehouse)
     seeds = _seed_files(context)
     unchanged = [] if first_build else _unchanged_seeds(warehouse, seeds)
-    published = []
+    held = []
     with warehouse.exported_to_env():
         # Both dbt steps of a run share a target folder, which starts from this warehouse's last parse.
         target = Path("target") / f"run-{context.run.run_id[:8]}"
@@ -121,8 +121,11 @@ def _build(
             for event in dbt.cli(build, context=context, target_path=target).stream():
                 if isinstance(event, dg.Output):
                     reported.add(event.output_name)
-                if _is_published(context, event):
-                    published.append(event)  # dbt holds the warehouse until it exits: described after
+                # dbt holds the warehouse until it exits: a published table is described after, and
+                # every event after it waits with it, so that assets are still yielded in the graph's
+                # order (a model may depend on a published one: int_account_billing_fingerprints)
+                if held or _is_published(context, event):
+                    held.append(event)
                 else:
                     yield event
         _keep_parse(run_target, saved_parse)
@@ -130,8 +133,9 @@ def _build(
         _record_loaded_seeds(warehouse, seeds)
         _check_all_reported(context, reported)
     record_built(warehouse, backtest)
-    for event in published:
-        yield _described(context, warehouse, event) if isinstance(event, dg.Output) else event
+    for event in held:
+        described = isinstance(event, dg.Output) and _is_published(context, event)
+        yield _described(context, warehouse, event) if described else event
 
 
 def _check_all_reported(context: dg.AssetExecutionContext, reported: set[str]) -> None:
