@@ -51,6 +51,16 @@
     where coalesce(now_built.fingerprint, '') <> coalesce(before_built.fingerprint, '')
 {%- endmacro %}
 
+{#- The days a run (re)builds of a model keyed by account and day (in `column`): the window's, and every
+    day of the accounts restated since the model was last built. -#}
+{% macro window_or_restated_accounts(column='as_of_date') -%}
+    {%- set before = built_fingerprints() -%}
+    ({{ as_of_window(column) }}
+    {%- if before is not none %}
+        or account_id in ({{ restated_accounts(before) }})
+    {%- endif %})
+{%- endmacro %}
+
 {#- Pre-hook: delete the days outside the window of the restated accounts (the window's days are
     replaced by the incremental strategy), so that the model inserts them again. The model's days are
     in `column`. -#}

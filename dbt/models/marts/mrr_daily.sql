@@ -1,17 +1,14 @@
 -- depends_on: {{ ref('int_subscription_item_periods') }} (the restated accounts' item periods)
 {#- A run rebuilds the days int_account_revenue_daily rebuilt: the window's, and every day of the
     accounts it restated (macros/restated_accounts.sql; int_account_billing_fingerprints is built after
-    this model, so it still holds what the revenue model compared with). The hooks are rendered when
-    they run, so they see is_incremental() and the fingerprints as the model does. -#}
+    this model, so it still holds what the revenue model compared with). The hook is rendered when it
+    runs, so it sees is_incremental() and the fingerprints as the model does. -#}
 {{ config(**incremental_by_day(
     column='date',
     strategy='append',
-    pre_hook=[
-        "{% if is_incremental() %}delete from {{ this }} where {{ as_of_window(adapter.quote('date')) }}{% endif %}",
-        "{{ delete_restated_days(adapter.quote('date')) }}",
-    ],
+    pre_hook="{% if is_incremental() %}delete from {{ this }} "
+        ~ "where {{ window_or_restated_accounts(adapter.quote('date')) }}{% endif %}",
 )) }}
-{%- set before = built_fingerprints() %}
 
 -- MRR of every account on every day of the history, in the reporting currency (the BI contract).
 with
@@ -19,10 +16,7 @@ with
 revenue as (
     select * from {{ ref('int_account_revenue_daily') }}
     {%- if is_incremental() %}
-    where {{ as_of_window('as_of_date') }}
-        {%- if before is not none %}
-        or account_id in ({{ restated_accounts(before) }})
-        {%- endif %}
+    where {{ window_or_restated_accounts() }}
     {%- endif %}
 ),
 

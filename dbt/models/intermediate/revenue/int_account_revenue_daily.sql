@@ -5,7 +5,6 @@
 -- failed and past-due invoices), tenure and days to renewal. Only the run's as-of window is
 -- (re)built, and every day of the accounts whose item periods changed since the last build
 -- (macros/restated_accounts.sql); look-backs read the item periods and invoices, never this table.
-{%- set before = built_fingerprints() %}
 with
 
 -- The account-days of the run's window, and all the days of the accounts whose history was restated
@@ -14,10 +13,7 @@ account_days as (
         account_id,
         as_of_date
     from {{ ref('int_account_days') }}
-    where {{ as_of_window('as_of_date') }}
-    {%- if before is not none %}
-        or account_id in ({{ restated_accounts(before) }})
-    {%- endif %}
+    where {{ window_or_restated_accounts() }}
 ),
 
 item_periods as (
