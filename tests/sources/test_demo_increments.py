@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from dagster_project.defs.ingestion.landing import ensure_raw_schema, land, stored_cursors
-from dagster_project.sources.demo import DemoSource
+from dagster_project.sources.demo import DemoSource, events
 from dagster_project.sources.raw_tables import RAW_TABLES
 from dagster_project.warehouse.engines.duckdb_engine import DuckDBSession
 
@@ -86,6 +86,22 @@ def test_the_next_day_lands_that_days_events_and_what_changed_and_adds_up_to_a_w
     contacts = second["intercom_contacts"]
     assert 0 < contacts.landed < contacts.read
     assert contacts.landed + contacts.unchanged == contacts.read
+
+
+def test_the_next_day_generates_the_events_of_that_day_alone(session, monkeypatch):
+    """A daily load costs one day of events, not a simulation of the whole history."""
+    load(session, source(END), "day1")
+    generated = []
+    simulate_day = events._day
+
+    def recorded(acc, contacts, p, day, breadth_bias):
+        generated.append(day)
+        return simulate_day(acc, contacts, p, day, breadth_bias)
+
+    monkeypatch.setattr(events, "_day", recorded)
+    load(session, source(NEXT), "day2")
+    first_day = END - dt.timedelta(days=119)  # the first load's 120 days end on END
+    assert generated == [(NEXT - first_day).days]
 
 
 def test_running_the_same_day_again_lands_nothing(session):

@@ -122,7 +122,7 @@ def test_only_the_requested_tables_are_generated(monkeypatch: pytest.MonkeyPatch
     def no_events(*args, **kwargs):
         raise AssertionError("events generated for a billing-only request")
 
-    monkeypatch.setattr(events, "_block", no_events)
+    monkeypatch.setattr(events, "_day", no_events)
     customers = _tables(DemoSource(**TINY), ["stripe_customers"])["stripe_customers"]
     assert customers.num_rows == TINY["accounts"]
 
