@@ -322,21 +322,16 @@ def _check_schema(table: RawTable, rows: pa.Table, origin: str) -> None:
         )
 
 
-def _swap_in(session: Session, staged: _Staged, load: dict[str, object]) -> None:
+def _swap_in(session: Session, staged: _Staged) -> None:
     """Replace or merge one table from its scratch tables (inside the caller's transaction)."""
     extract = staged.extract
     table = RAW_TABLES[extract.table]
     target = f"{SCHEMA}.{table.name}"
-    if extract.mode == "replace":
-        # A snapshot's quarantine and superseded copies describe that snapshot only.
-        for kept_aside in (QUARANTINE_TABLE, SUPERSEDED_TABLE):
-            session.execute(f"delete from {SCHEMA}.{kept_aside} where source_table = ?", [table.name])
     columns = _names_sql(c.name for c in table.stored_columns)
     if not _one_row_per_id(extract):
         rows = _rows_of(extract)
         if extract.mode == "replace":
-            session.execute(f"delete from {target}")
-            session.execute(f"insert into {target} ({columns}) select {columns} from {rows}")
+            session.overwrite(target, columns, f"select {columns} from {rows}")
         else:
             key, keys = _merge_key(table), _scratch(table.name, "keys")
             session.execute(f'delete from {target} where "{key}" in (select key from {keys})')
@@ -349,25 +344,52 @@ def _swap_in(session: Session, staged: _Staged, load: dict[str, object]) -> None
         session.execute(f"drop table {target}")
         session.execute(f"alter table {_scratch(table.name)} rename to {table.name}")
     else:
-        session.execute(f"delete from {target}")
-        session.execute(f"insert into {target} ({columns}) select {columns} from {_scratch(table.name)}")
+        session.overwrite(target, columns, f"select {columns} from {_scratch(table.name)}")
+
+
+def _record_loads(session: Session, staged: list[_Staged], load: dict[str, object]) -> None:
+    """The load's records set aside, and each table's cursor and last load (inside the caller's
+    transaction). One statement per bookkeeping table for the whole load, not one per raw table: on
+    Spark every delete rewrites a table's files."""
+    replaced = [one.extract.table for one in staged if one.extract.mode == "replace"]
     for kept_aside, records in (
-        (QUARANTINE_TABLE, staged.quarantined),
-        (SUPERSEDED_TABLE, staged.superseded),
+        (QUARANTINE_TABLE, [r for one in staged for r in one.quarantined]),
+        (SUPERSEDED_TABLE, [r for one in staged for r in one.superseded]),
     ):
+        # A snapshot's quarantine and superseded copies describe that snapshot only.
+        if replaced:
+            session.execute(
+                f"delete from {SCHEMA}.{kept_aside} where source_table in ({_placeholders(replaced)})",
+                replaced,
+            )
         if records:
             _keep_aside(session, kept_aside, records, load)
     # The table's last load is recorded whether or not the source gave a cursor (a full pull without one
     # keeps the cursor it had): the daily checks and tests read the rows of that load.
-    cursor = extract.cursor
-    if cursor is None:
-        kept = session.fetchone(f"select cursor from {CURSORS_TABLE} where table_name = ?", [table.name])
-        cursor = kept[0] if kept else None
-    session.execute(f"delete from {CURSORS_TABLE} where table_name = ?", [table.name])
-    session.execute(
-        f"insert into {CURSORS_TABLE} values (?, ?, ?, ?)",
-        [table.name, cursor, load["_batch_id"], load["_loaded_at"]],
+    kept = stored_cursors(session)
+    names = [one.extract.table for one in staged]
+    session.execute(f"delete from {CURSORS_TABLE} where table_name in ({_placeholders(names)})", names)
+    cursors = pa.table(
+        {
+            "table_name": pa.array(names, pa.string()),
+            "cursor": pa.array(
+                [
+                    one.extract.cursor if one.extract.cursor is not None else kept.get(one.extract.table)
+                    for one in staged
+                ],
+                pa.string(),
+            ),
+        }
     )
+    session.load("_cursors", cursors)
+    session.execute(
+        f"insert into {CURSORS_TABLE} select table_name, cursor, ?, ? from _cursors",
+        [load["_batch_id"], load["_loaded_at"]],
+    )
+
+
+def _placeholders(values: list) -> str:
+    return ", ".join("?" for _ in values)
 
 
 def _keep_aside(
@@ -456,7 +478,9 @@ def land(
             staged.append(one)
         with session.transaction():
             for one in staged:
-                _swap_in(session, one, load)
+                _swap_in(session, one)
+            if staged:
+                _record_loads(session, staged, load)
     finally:
         for scratch in scratch_tables:
             session.execute(f"drop table if exists {scratch}")

@@ -64,6 +64,12 @@ class Session(ABC):
     def column_names(self, table: str) -> list[str]:
         return self.fetch_arrow(f"select * from {table} limit 0").column_names
 
+    def overwrite(self, table: str, columns: str, query: str) -> None:
+        """Replace every row of ``table`` with those of ``query`` (into ``columns``, a column list), inside
+        the caller's transaction where the engine has one."""
+        self.execute(f"delete from {table}")
+        self.execute(f"insert into {table} ({columns}) {query}")
+
     def replaceable_by_rename(self, table: str) -> bool:
         """Whether another table renamed to ``table`` may take its place: not where ``table``'s files
         live at a fixed place (Spark's lake) or in partitions the other table lacks."""

@@ -222,6 +222,15 @@ class SparkSession(Session):
             sql += f" location '{self.engine.lake_location(name)}'"
         self.spark.sql(sql)
 
+    def overwrite(self, table: str, columns: str, query: str) -> None:
+        # One write of the table's files, where a delete would rewrite them first (`_rewrite`). A static
+        # overwrite: a dynamic one would leave the partitions ``query`` has no rows for.
+        self.spark.conf.set(OVERWRITE_MODE, "static")
+        try:
+            self.spark.sql(self.translate(f"insert overwrite table {table} ({columns}) {query}"))
+        finally:
+            self.spark.conf.set(OVERWRITE_MODE, "dynamic")
+
     def replaceable_by_rename(self, table: str) -> bool:
         layout = self._layout(table)
         return not layout.in_lake and not layout.partitions
