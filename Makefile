@@ -51,13 +51,16 @@ run: $(MANIFEST)
 run-api: $(MANIFEST)
 	$(BIN)/python tests/sources/api_sandbox.py
 
+# Tests run in TEST_WORKERS processes side by side (pytest-xdist); TEST_WORKERS=0 runs them in this one.
+TEST_WORKERS ?= 2
 test: $(MANIFEST)
-	$(BIN)/python -m pytest -m "not engine_job and not engines"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not engine_job and not engines"
 
 # PostgreSQL and Spark: their warehouse interface, lake and mirror, then the whole job on each against
-# DuckDB's (about 25 minutes); .ci/run runs it after `test`.
+# DuckDB's; .ci/run runs it after `test`. Two processes side by side (tests/conftest.py groups the tests):
+# a Spark job spends most of its time waiting on Spark's per-query overhead, not computing.
 test-engines: $(ENGINES_STAMP) $(MANIFEST)
-	$(BIN)/python -m pytest -m "engine_job or engines"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "engine_job or engines"
 
 # The code location is pyproject.toml's [tool.dagster] (customer_health). `dagster dev` still works as
 # it always has; its notice that `dg dev` supersedes it is not for this project's users.

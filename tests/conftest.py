@@ -39,12 +39,19 @@ _ENGINE_PARAMS = {"postgres", "spark"}
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` selects on the marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test of PostgreSQL or Spark `engines`: `make test` leaves them to `make test-engines`."""
+    """Mark every test of PostgreSQL or Spark `engines`: `make test` leaves them to `make test-engines`.
+
+    `make test-engines` runs them in two processes side by side (pytest-xdist, `--dist loadgroup`), each
+    a group of about the same length: the tests of a Spark inside the test process (one per process,
+    as pyspark allows), and the others (PostgreSQL, and the job on a Spark server)."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        engine_param = any(isinstance(v, str) and v in _ENGINE_PARAMS for v in params.values())
-        if engine_param or _ENGINE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        values = {v for v in params.values() if isinstance(v, str)}
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if values & _ENGINE_PARAMS or _ENGINE_FIXTURES & fixtures:
             item.add_marker(pytest.mark.engines)
+            local_spark = "spark" in values or "spark_folder" in fixtures
+            item.add_marker(pytest.mark.xdist_group("spark_in_process" if local_spark else "other_engines"))
 
 
 @pytest.fixture(scope="session")
