@@ -57,8 +57,8 @@ test: $(MANIFEST)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not engine_job and not engines"
 
 # PostgreSQL and Spark: their warehouse interface, lake and mirror, then the whole job on each against
-# DuckDB's; .ci/run runs it after `test`. Two processes side by side (tests/conftest.py groups the tests):
-# a Spark job spends most of its time waiting on Spark's per-query overhead, not computing.
+# DuckDB's; .ci/run runs it after `test`. Two processes side by side, each with a group of tests of about
+# the same length (tests/conftest.py): each Spark job keeps a core busy, so the gain is small (docs/benchmarks.md).
 test-engines: $(ENGINES_STAMP) $(MANIFEST)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "engine_job or engines"
 
