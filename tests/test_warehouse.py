@@ -8,10 +8,12 @@ import sys
 import uuid
 from datetime import date, timedelta
 
+import duckdb
 import pandas as pd
 import pytest
 
 from dagster_project.warehouse.contract import Column, ContractError, PublishedTable
+from dagster_project.warehouse.engines import duckdb_engine
 from dagster_project.warehouse.resource import Query, Warehouse, WarehouseBusyError
 
 
@@ -232,6 +234,52 @@ def test_a_fingerprint_ignores_row_order_and_sees_any_change(warehouse):
     warehouse.write_table("marts.scores", rows.assign(score=[1.0, 2.0, 3.5]))
     assert warehouse.fingerprint("select * from marts.scores") != first
     assert warehouse.fingerprint("select * from marts.scores where score > ?", [1.5]).startswith("2:")
+
+
+def _other_process_writes(file, statement: str) -> subprocess.CompletedProcess:
+    """Run ``statement`` on the DuckDB file from another process, as dbt or another run would."""
+    code = f"import duckdb; duckdb.connect({str(file)!r}).execute({statement!r})"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
+def test_a_run_keeps_the_file_open_between_sessions_and_lends_it_to_dbt(tmp_path):
+    warehouse = Warehouse(path=str(tmp_path / "w.duckdb"), busy_timeout_seconds=0.5)
+    warehouse.write_table("marts.scores", pd.DataFrame({"score": [1]}))
+    with warehouse.held_for("run-1"):
+        warehouse.write_table("marts.scores", pd.DataFrame({"score": [2]}))
+        # Between two sessions of the run, the file stays this process's: no other writer gets in.
+        held = _other_process_writes(warehouse.file, "insert into marts.scores values (9)")
+        assert held.returncode != 0 and "lock" in held.stderr.lower()
+        with warehouse.exported_to_env():  # what the dbt step does while dbt runs
+            lent = _other_process_writes(warehouse.file, "insert into marts.scores values (3)")
+        assert lent.returncode == 0, lent.stderr[-2000:]
+        # Once dbt is done the run opens the file again and reads what dbt wrote, not a stale copy.
+        assert sorted(warehouse.query("select score from marts.scores")["score"]) == [2, 3]
+        with pytest.raises(duckdb.Error), warehouse.session() as session, session.transaction():
+            session.execute("insert into marts.scores values (4)")
+            session.execute("select * from no_such_table")
+        # A failed session rolled back alone: the held connection goes on.
+        assert sorted(warehouse.query("select score from marts.scores")["score"]) == [2, 3]
+    # After the run another process has the file, with every write of the run in it.
+    after = _other_process_writes(warehouse.file, "insert into marts.scores values (5)")
+    assert after.returncode == 0, after.stderr[-2000:]
+    assert sorted(warehouse.query("select score from marts.scores")["score"]) == [2, 3, 5]
+
+
+def test_a_held_connection_gives_back_the_memory_of_what_a_session_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(duckdb_engine, "KEPT_BUFFER_BYTES", 4 * 2**20)
+    warehouse = Warehouse(path=str(tmp_path / "w.duckdb"))
+    with warehouse.session() as session:
+        session.execute("create table big as select range as n, md5(range::varchar) as h from range(2000000)")
+    in_use = "select sum(memory_usage_bytes) from duckdb_memory()"
+    with warehouse.held_for("run-1"), warehouse.session() as session:
+        session.fetchall("select count(distinct h) from big")
+        # Measured while the session's connection is open: the blocks it read are cached (about 90 MB).
+        assert session.fetchone(in_use)[0] > 16 * 2**20
+        session.fetchall("select 1")
+    with warehouse.held_for("run-1"):
+        warehouse.scalar("select count(distinct h) from big")
+        assert warehouse.scalar(in_use) <= 4 * 2**20
 
 
 def test_a_spark_warehouse_lent_to_dbt_is_free_for_its_process_and_closed_to_this_one(spark_folder):

@@ -79,8 +79,9 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def held_for(self, run_id: str) -> Iterator[None]:
-        """The warehouse to run ``run_id`` alone; WarehouseLockedError if another run keeps it too long."""
-        with run_lock(self.file, run_id, self.lock_wait, shown=self.shown_location):
+        """The warehouse to run ``run_id`` alone; WarehouseLockedError if another run keeps it too long.
+        Its sessions share one connection meanwhile (`Engine.held`)."""
+        with run_lock(self.file, run_id, self.lock_wait, shown=self.shown_location), self.engine.held():
             yield
 
     @property
@@ -231,5 +232,5 @@ class Warehouse(dg.ConfigurableResource):
         The warehouse is lent to those subprocesses: on Spark this process stops its own session, and
         reading the warehouse inside the block fails, as the metastore admits one process."""
         engine = self.engine
-        with engine.lent_to_subprocess(), exported(engine.dbt_env()):
+        with engine.lent_out(), exported(engine.dbt_env()):
             yield

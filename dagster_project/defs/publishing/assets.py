@@ -1,5 +1,7 @@
 """Publishing: after the marts are built and their checks pass, a consistent copy for BI tools."""
 
+from contextlib import nullcontext
+
 import dagster as dg
 
 from dagster_project.defs.alerts.assets import alerts
@@ -82,7 +84,11 @@ def published_copy(
         if warehouse.target_name == "duckdb"
         else mirror_published_tables(warehouse, folder, published_columns())
     )
-    copy = publish_copy(source, folder, run_id=context.run.run_id, memory_limit=warehouse.duckdb_memory_limit)
+    # The copy reads the warehouse's file through a DuckDB of its own: this run lets go of the file.
+    with warehouse.engine.lent_out() if source == warehouse.file else nullcontext():
+        copy = publish_copy(
+            source, folder, run_id=context.run.run_id, memory_limit=warehouse.duckdb_memory_limit
+        )
     preview = "\n".join(
         ["| table | rows |", "| --- | ---: |", *(f"| {t} | {n:,} |" for t, n in copy.tables.items())]
     )

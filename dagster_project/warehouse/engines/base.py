@@ -140,9 +140,16 @@ class Engine(ABC):
         """``(schema, name)`` of every table and view the project made, sorted."""
 
     @contextmanager
-    def lent_to_subprocess(self) -> Iterator[None]:
-        """While the block runs, another process (dbt) may need the warehouse to itself: let go of it, and
-        keep off it until the block ends. Nothing to do where connections are shared."""
+    def held(self) -> Iterator[None]:
+        """Keep the warehouse open while the block runs (a run), for the sessions inside to share, where
+        opening it costs (DuckDB). Nothing to do elsewhere."""
+        yield
+
+    @contextmanager
+    def lent_out(self) -> Iterator[None]:
+        """While the block runs, another process (dbt), or another reader in this one (the BI copy's
+        DuckDB), may need the warehouse to itself: let go of it, and keep off it until the block ends.
+        Nothing to do where connections are shared."""
         yield
 
     def dbt_env(self) -> dict[str, str]:

@@ -18,7 +18,7 @@ rules shape this engine:
     complete.
 - The local metastore (Derby) admits one process at a time, and dbt runs in
   its own process with its own Spark: the session here is stopped, with its
-  JVM, while dbt runs (`lent_to_subprocess`), and started again when next needed.
+  JVM, while dbt runs (`lent_out`), and started again when next needed.
   A remote Spark keeps its metastore itself, for dbt and this process alike.
 """
 
@@ -126,7 +126,7 @@ class SparkEngine(Engine):
         yield SparkSession(_spark(self), self)
 
     @contextmanager
-    def lent_to_subprocess(self) -> Iterator[None]:
+    def lent_out(self) -> Iterator[None]:
         global _LENT_TO
         if self.remote:
             yield
@@ -359,7 +359,7 @@ def _canonical(data_type) -> str:
 # JVM when local, by `release`.
 _SESSION = None
 _KEY: str | None = None
-# The metastore while another process (dbt) has it (`SparkEngine.lent_to_subprocess`).
+# The metastore while another process (dbt) has it (`SparkEngine.lent_out`).
 _LENT_TO: str | None = None
 
 
