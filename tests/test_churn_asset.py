@@ -11,7 +11,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from dagster_project.churn import ChurnModel, LeakageError
-from dagster_project.defs.churn.assets import churn_model_metrics
+from dagster_project.defs.churn.assets import churn_model_metrics, days_per_batch
 from dagster_project.defs.churn.training import training_inputs
 from dagster_project.warehouse.resource import Warehouse
 
@@ -44,6 +44,19 @@ def snapshot_table(rng: np.random.Generator, accounts: int = 300, months: int = 
                 }
             )
     return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize(
+    ("rows", "days", "expected"),
+    [
+        (540_000, 540, 250),  # the default demo: 1,000 accounts a day, 250,000 / 1,000
+        (3_100_000, 31, 31),  # large: 100,000 accounts a day would make 2.5 days; a month at least
+        (50_000, 5, 31),  # 10,000 a day: 25 days, raised to a month
+        (0, 0, 31),  # nothing to score
+    ],
+)
+def test_scoring_takes_about_a_quarter_million_account_days_at_a_time(rows, days, expected):
+    assert days_per_batch(rows, days) == expected
 
 
 def test_training_inputs_keep_only_features():
