@@ -100,6 +100,27 @@ def test_the_second_day_keeps_the_seeds_whose_files_did_not_change(warehouses):
             assert con.execute(f"select count(*) from seeds.{seed}").fetchone()[0] == rows, seed
 
 
+def test_the_second_day_keeps_the_models_of_unchanged_seeds_alone(warehouses):
+    straight, _, second_day = warehouses
+    models = ("int_currency_rates", "int_scoring_config_version")
+    outputs = {
+        m.asset_key.path[-1]: m.metadata
+        for m in second_day.asset_materializations_for_node("dbt_models")
+        if m.asset_key.path[-1] in models
+    }
+    assert sorted(outputs) == list(models)
+    assert all(meta["rebuilt"].value is False for meta in outputs.values())
+    with duckdb.connect(str(straight), read_only=True) as con:
+        currencies = con.execute("select count(*) from seeds.currency_rates").fetchone()[0]
+        assert con.execute("select count(*) from intermediate.int_currency_rates").fetchone()[0] == currencies
+        # The day's scores name the version of the settings the first build computed.
+        versions = con.execute(
+            "select distinct config_version from marts.customer_health_history order by 1"
+        ).fetchall()
+        kept = con.execute("select config_version from intermediate.int_scoring_config_version").fetchall()
+    assert versions == kept
+
+
 def test_the_second_day_keeps_the_backtest_models_as_nothing_they_read_changed(warehouses):
     _, _, second_day = warehouses
     outputs = {

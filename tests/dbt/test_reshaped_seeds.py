@@ -11,6 +11,8 @@ from dagster_project.defs.dbt.assets import (
     _loaded_seeds_file,
     _record_loaded_seeds,
     _unchanged_seeds,
+    seed_only_model_fingerprint,
+    seed_only_models,
 )
 from dagster_project.warehouse.resource import Warehouse
 from tests.conftest import ROOT
@@ -49,3 +51,23 @@ def test_a_seed_is_kept_only_while_its_file_is_what_was_loaded_and_its_table_is_
     now = {"grade_scale": "a", "segments": "b2", "event_weights": "c"}
     assert _unchanged_seeds(warehouse, now) == ["grade_scale"]
     record.unlink()
+
+
+def test_the_models_of_seeds_alone_are_the_scoring_version_and_the_currency_rates():
+    assert sorted(model["name"] for model in seed_only_models()) == [
+        "int_currency_rates",
+        "int_scoring_config_version",
+    ]
+
+
+def test_a_model_of_seeds_alone_is_rebuilt_when_a_seed_its_code_or_the_project_s_vars_change():
+    model = next(m for m in seed_only_models() if m["name"] == "int_currency_rates")
+    project = (ROOT / "dbt" / "dbt_project.yml").read_bytes()
+    built = seed_only_model_fingerprint(model, ["rates-v1"], project)
+    assert seed_only_model_fingerprint(model, ["rates-v1"], project) == built
+    assert seed_only_model_fingerprint(model, ["rates-v2"], project) != built
+    edited = {**model, "checksum": {"name": "sha256", "checksum": "another"}}
+    assert seed_only_model_fingerprint(edited, ["rates-v1"], project) != built
+    other_currency = project.replace(b"reporting_currency:", b"reporting_currency: eur #")
+    assert other_currency != project
+    assert seed_only_model_fingerprint(model, ["rates-v1"], other_currency) != built

@@ -92,7 +92,7 @@ def _build(
     history_end = _history_end(warehouse, end)
     warehouse.log_rewrites(_rewritten_tables(context, batches[0][0], end, first_build))
     _drop_reshaped_seeds(context, warehouse)
-    seeds = _seed_files(context)
+    seeds = _seed_files({key.path[-1] for key in context.selected_asset_keys})
     unchanged = [] if first_build else _unchanged_seeds(warehouse, seeds)
     held = []
     with warehouse.exported_to_env():
@@ -109,13 +109,14 @@ def _build(
         with exported(_window_env(start, end, tested_days, history_end)):
             # Unit tests check the SQL, not the day's data: CI runs them (tests/dbt/test_unit_tests.py).
             build = ["build", "--exclude-resource-type", "unit_test"]
-            # A seed whose file is as it was when it was last loaded is not loaded again, nor tested. It is
-            # reported first: Dagster takes a step's assets in the order of the graph.
+            # A seed whose file is as it was when it was last loaded is not loaded again, nor tested; nor a
+            # model that reads only such seeds, its SQL unchanged. They are reported first: Dagster takes
+            # a step's assets in the order of the graph.
             if unchanged:
                 build += ["--exclude", " ".join(unchanged)]
             reported = set()
             for name in unchanged:
-                output = _seed_output(context, name)
+                output = _unchanged_output(context, name)
                 reported.add(output.output_name)
                 yield output
             for event in dbt.cli(build, context=context, target_path=target).stream():
@@ -285,10 +286,11 @@ def _drop_reshaped_seeds(context: dg.AssetExecutionContext, warehouse: Warehouse
             warehouse.execute(f"drop table {table}")
 
 
-def _seed_files(context: dg.AssetExecutionContext) -> dict[str, str]:
+def _seed_files(selected: set[str]) -> dict[str, str]:
     """The selected seeds' names and the fingerprints of what dbt would load: the CSV's bytes and the
-    seed's config (its column types), read now, so that a seed edited after `make` parsed is seen."""
-    selected = {key.path[-1] for key in context.selected_asset_keys}
+    seed's config (its column types), read now, so that a seed edited after `make` parsed is seen. And
+    the selected models that read seeds alone, each with a fingerprint of its seeds' and of its SQL,
+    config, macros and the project's vars (dbt_project.yml)."""
     files = {}
     for seed in _seed_nodes():
         path = Path(dbt_project.project_dir) / seed["original_file_path"]
@@ -296,7 +298,45 @@ def _seed_files(context: dg.AssetExecutionContext) -> dict[str, str]:
             digest = hashlib.sha256(path.read_bytes())
             digest.update(json.dumps(seed["config"], sort_keys=True, default=str).encode())
             files[seed["name"]] = digest.hexdigest()
+    seeds = {seed["unique_id"]: seed["name"] for seed in _seed_nodes()}
+    project = (Path(dbt_project.project_dir) / "dbt_project.yml").read_bytes()
+    for model in seed_only_models():
+        read = [files.get(seeds[parent]) for parent in model["depends_on"]["nodes"]]
+        if model["name"] not in selected or None in read:
+            continue
+        files[model["name"]] = seed_only_model_fingerprint(model, read, project)
     return files
+
+
+def seed_only_model_fingerprint(model: dict, seeds: list[str], project: bytes) -> str:
+    """What a model of seeds alone is built from: its seeds' fingerprints, its SQL, config and macros, and
+    the project file (its vars)."""
+    digest = hashlib.sha256(project)
+    for part in (model["checksum"]["checksum"], model["config"], _macro_checksums(model), seeds):
+        digest.update(json.dumps(part, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+@cache
+def seed_only_models() -> tuple[dict, ...]:
+    """The models built as tables from seeds alone (the scoring settings' version, the currency rates):
+    like the seeds, they change only when a seed's file or their own code does."""
+    seeds = {seed["unique_id"] for seed in _seed_nodes()}
+    return tuple(
+        node
+        for node in _manifest_nodes()
+        if node["resource_type"] == "model"
+        and node["config"].get("materialized") == "table"
+        and node["depends_on"]["nodes"]
+        and set(node["depends_on"]["nodes"]) <= seeds
+    )
+
+
+def _macro_checksums(node: dict) -> list[str]:
+    """The checksums of the macros ``node`` calls directly (dbt's manifest lists them)."""
+    macros = _manifest()["macros"]
+    called = node["depends_on"]["macros"]
+    return [macros.get(name, {}).get("checksum", {}).get("checksum", name) for name in called]
 
 
 def _loaded_seeds_file(warehouse: Warehouse) -> Path:
@@ -305,18 +345,17 @@ def _loaded_seeds_file(warehouse: Warehouse) -> Path:
 
 
 def _unchanged_seeds(warehouse: Warehouse, seeds: dict[str, str]) -> list[str]:
-    """The seeds loaded into this warehouse from the files as they are now, whose tables are still there."""
+    """The seeds loaded into this warehouse from the files as they are now, whose tables are still there,
+    then the models of seeds alone built from them (the order Dagster takes them in)."""
     try:
         loaded = json.loads(_loaded_seeds_file(warehouse).read_text())
     except (OSError, ValueError):
         return []
     tables = {table for _, table in warehouse.tables()}
-    aliases = {seed["name"]: seed["alias"] for seed in _seed_nodes()}
-    return sorted(
-        name
-        for name, fingerprint in seeds.items()
-        if loaded.get(name) == fingerprint and aliases[name] in tables
-    )
+    aliases = {node["name"]: node["alias"] for node in (*_seed_nodes(), *seed_only_models())}
+    models = {model["name"] for model in seed_only_models()}
+    kept = [name for name, digest in seeds.items() if loaded.get(name) == digest and aliases[name] in tables]
+    return sorted(kept, key=lambda name: (name in models, name))
 
 
 def _record_loaded_seeds(warehouse: Warehouse, seeds: dict[str, str]) -> None:
@@ -335,13 +374,16 @@ def _record_loaded_seeds(warehouse: Warehouse, seeds: dict[str, str]) -> None:
     os.replace(aside, path)
 
 
-def _seed_output(context: dg.AssetExecutionContext, name: str) -> dg.Output:
-    """The materialisation of a seed that was not loaded again: its table is what its file says."""
+def _unchanged_output(context: dg.AssetExecutionContext, name: str) -> dg.Output:
+    """The materialisation of a seed that was not loaded again (its table is what its file says), or of
+    a model of seeds alone that was not rebuilt (its table is what they say)."""
     key = next(key for key in context.selected_asset_keys if key.path[-1] == name)
+    if name in {seed["name"] for seed in _seed_nodes()}:
+        metadata = {"reloaded": False, "why": "its file is unchanged since it was last loaded and tested"}
+    else:
+        metadata = {"rebuilt": False, "why": "it reads seeds alone, unchanged, and its code is unchanged"}
     return dg.Output(
-        None,
-        output_name=context.assets_def.get_output_name_for_asset_key(key),
-        metadata={"reloaded": False, "why": "its file is unchanged since it was last loaded and tested"},
+        None, output_name=context.assets_def.get_output_name_for_asset_key(key), metadata=metadata
     )
 
 
@@ -478,6 +520,10 @@ def _described(context: dg.AssetExecutionContext, warehouse: Warehouse, output: 
 
 
 @cache
+def _manifest() -> dict:
+    """The manifest, read once (the code location's manifest does not change while it is loaded)."""
+    return json.loads(Path(dbt_project.manifest_path).read_text())
+
+
 def _manifest_nodes() -> tuple[dict, ...]:
-    """The manifest's nodes, read once (the code location's manifest does not change while it is loaded)."""
-    return tuple(json.loads(Path(dbt_project.manifest_path).read_text())["nodes"].values())
+    return tuple(_manifest()["nodes"].values())
