@@ -76,6 +76,8 @@ MANIFEST = "manifest.json"
 KEEP_PARQUET_FOLDERS = 2
 # A dated table's date column, the first of these of type date: its rows are published month by month.
 DATED = ("as_of_date", "date")
+# The month of the rows of a dated table without a date.
+NO_MONTH = "none"
 
 # month -> fingerprint ("<rows>:<sum of row hashes>"), per dated table
 Fingerprints = dict[str, dict[str, str]]
@@ -324,7 +326,18 @@ def _dated_column(columns: list[tuple[str, str]]) -> str | None:
 
 def _month(dated: str) -> str:
     """The month a row is published in, by its ``dated`` column (rows without a date: "none")."""
-    return f"coalesce(strftime(\"{dated}\", '%Y-%m'), 'none')"
+    return f"coalesce(strftime(\"{dated}\", '%Y-%m'), '{NO_MONTH}')"
+
+
+def _in_months(months: list[str], dated: str) -> tuple[str, list[date]]:
+    """A condition selecting the rows published in ``months``, with its parameters: ranges of days, which
+    DuckDB skips row groups by (a month of a year's history read in a third of the time of `_month`)."""
+    first_days = [date.fromisoformat(f"{month}-01") for month in months if month != NO_MONTH]
+    ranges = [(first, date.fromisoformat(f"{_months_after(f'{first:%Y-%m}')}-01")) for first in first_days]
+    condition, params = _in_days(ranges, dated) if ranges else ("false", [])
+    if NO_MONTH in months:
+        condition = f'({condition}) or "{dated}" is null'
+    return condition, params
 
 
 def _in_days(windows: list[tuple[date, date]], dated: str) -> tuple[str, list[date]]:
@@ -357,9 +370,10 @@ def _copy_changed_months(
         changed = sorted(month for month, fingerprint in months.items() if kept.get(month) != fingerprint)
         gone = sorted(set(kept) - set(months))
         if changed or gone:
-            in_months = f"list_contains(?, {_month(dated)})"
-            con.execute(f"delete from {copy} where {in_months}", [changed + gone])
-            con.execute(f"insert into {copy} select * from {source} where {in_months}", [changed])
+            condition, params = _in_months(changed + gone, dated)
+            con.execute(f"delete from {copy} where {condition}", params)
+            condition, params = _in_months(changed, dated)
+            con.execute(f"insert into {copy} select * from {source} where {condition}", params)
         if _fingerprints(con, copy, dated) == months:
             return months, changed
         # The previous copy does not hold what its manifest says (edited by hand?): copy the table whole.
@@ -401,10 +415,7 @@ def _fingerprints(
     if months is not None:
         if not months:
             return {}
-        ranges = [
-            (date.fromisoformat(f"{m}-01"), date.fromisoformat(f"{_months_after(m)}-01")) for m in months
-        ]
-        condition, params = _in_days(ranges, dated)
+        condition, params = _in_months(months, dated)
         where = f"where {condition}"
     rows = con.execute(
         f"select {_month(dated)} as month, count(*), sum(cast(hash(t) as hugeint)) "
@@ -440,9 +451,8 @@ def _write_months(
                 continue
             except OSError:  # another file system, or no hard links: write it again
                 pass
-        con.execute(
-            f"copy (select * from {table} where {_month(dated)} = ?) to '{target}' (format parquet)", [month]
-        )
+        condition, params = _in_months([month], dated)
+        con.execute(f"copy (select * from {table} where {condition}) to '{target}' (format parquet)", params)
 
 
 def _reconciled_rows(con: duckdb.DuckDBPyConnection, source: str, copy: str) -> int:

@@ -164,6 +164,24 @@ def test_a_changed_past_month_is_copied_again_and_a_gone_month_removed(tmp_path)
     ]
 
 
+def test_rows_without_a_date_are_published_as_their_own_month(tmp_path):
+    warehouse, folder = tmp_path / "w.duckdb", tmp_path / "published"
+    dated_warehouse(warehouse, days=40)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into marts.health_history (account_id, as_of_date, score) values ('x', null, 1)")
+    publish_copy(warehouse, folder)
+    parquet = folder / "parquet" / "health_history"
+    assert len(pd.read_parquet(parquet / "none.parquet")) == 1
+    with duckdb.connect(str(warehouse)) as con:  # the undated row changes, and a June day
+        con.execute("update marts.health_history set score = 2 where as_of_date is null")
+        con.execute("update marts.health_history set score = 70 where as_of_date = date '2026-06-10'")
+    copy = publish_copy(warehouse, folder)
+    assert copy.months_copied == {"health_history": ["2026-06", "none"]}
+    assert table_rows(folder / "health.duckdb", "health_history") == table_rows(warehouse, "health_history")
+    assert pd.read_parquet(parquet / "none.parquet")["score"].tolist() == [2]
+    assert len(pd.read_parquet(parquet / "2026-06.parquet")) == 60
+
+
 def test_a_copy_that_differs_from_its_manifest_or_new_columns_are_copied_whole(tmp_path):
     warehouse, folder = tmp_path / "w.duckdb", tmp_path / "published"
     dated_warehouse(warehouse, days=40)
