@@ -282,6 +282,17 @@ def test_a_held_connection_gives_back_the_memory_of_what_a_session_read(tmp_path
         assert warehouse.scalar(in_use) <= 4 * 2**20
 
 
+def test_a_session_inside_another_leaves_its_uncommitted_rows_alone(tmp_path, monkeypatch):
+    monkeypatch.setattr(duckdb_engine, "KEPT_BUFFER_BYTES", 4 * 2**20)
+    warehouse = Warehouse(path=str(tmp_path / "w.duckdb"))
+    with warehouse.held_for("run-1"), warehouse.session() as outer, outer.transaction():
+        outer.execute("create table big as select range as n, md5(range::varchar) as h from range(1000000)")
+        # An inner session ends while the outer one's rows are not committed yet (more than the 4 MB kept).
+        assert warehouse.scalar("select 1") == 1
+        outer.execute("insert into big values (-1, 'last')")
+    assert warehouse.scalar("select count(*) from big") == 1_000_001
+
+
 def test_a_spark_warehouse_lent_to_dbt_is_free_for_its_process_and_closed_to_this_one(spark_folder):
     warehouse = Warehouse(path=str(spark_folder / "w.duckdb"), target="spark")
     warehouse.write_table("marts.scores", pd.DataFrame({"account_id": ["a", "b"], "score": [1, 2]}))

@@ -107,10 +107,12 @@ class DuckDBEngine(Engine):
                 # Read-write whatever this session needs: the sessions after it may write.
                 hold.con, hold.memory_limit = self._open(read_only=False), self.memory_limit
             cursor = hold.con.cursor()
+            hold.sessions += 1
             try:
                 yield cursor
             finally:
                 cursor.close()
+                hold.sessions -= 1
                 hold.trim()
             return
         con = self._open(read_only)
@@ -187,14 +189,22 @@ class _Hold:
     memory_limit: str = ""
     depth: int = 0
     lent: int = 0
+    # Sessions open on the connection: a session may open another inside it.
+    sessions: int = 0
 
     def trim(self) -> None:
-        """Evict cached blocks past `KEPT_BUFFER_BYTES` (lowering DuckDB's memory limit evicts them)."""
-        if self.con is None:
+        """Evict cached blocks past `KEPT_BUFFER_BYTES` (lowering DuckDB's memory limit evicts them), once
+        no session is open: an open one's uncommitted rows must stay where they are."""
+        if self.con is None or self.sessions:
             return
         used = self.con.execute("select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory()").fetchone()
-        if used[0] > KEPT_BUFFER_BYTES:
+        if used[0] <= KEPT_BUFFER_BYTES:
+            return
+        try:
             self.con.execute(f"set memory_limit = '{KEPT_BUFFER_BYTES // 2**20}MB'")
+        except duckdb.Error:
+            pass  # what is in use cannot be evicted: kept until it can
+        finally:
             self.con.execute(f"set memory_limit = '{self.memory_limit}'")
 
     def release(self) -> None:
