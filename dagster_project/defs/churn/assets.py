@@ -295,8 +295,9 @@ def days_per_batch(rows: int, days: int) -> int:
     """How many days of ``days`` holding ``rows`` account-days to score at once: about `ROWS_PER_BATCH`
     rows, and never less than a month (the default demo's 1,000 accounts: about 250 days; large's 100,000:
     31 days, 3.1M rows)."""
-    per_day = rows / days if days > 0 else 0
-    return max(MIN_DAYS_PER_BATCH, int(ROWS_PER_BATCH // per_day) if per_day else MIN_DAYS_PER_BATCH)
+    if rows <= 0 or days <= 0:
+        return MIN_DAYS_PER_BATCH
+    return max(MIN_DAYS_PER_BATCH, ROWS_PER_BATCH * days // rows)
 
 
 def _batch_starts(start: date, end: date, days: int) -> list[date]:
