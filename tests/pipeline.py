@@ -52,10 +52,12 @@ def materialise(
     )
 
 
-# Differ by design between two trainings of the same model: when, and the folder it was saved in.
+# Differ by design between two runs of the same days: when a model was trained and the folder it was saved
+# in, when an alert was recorded and delivered, when the events of a contact-day were loaded.
 RUN_SPECIFIC = {
     "marts.churn_model_metrics": ("trained_at", "artifact"),
     "marts.alerts": ("recorded_at", "delivered_at"),
+    "intermediate.int_contact_event_days": ("loaded_through",),
 }
 
 
