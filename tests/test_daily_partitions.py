@@ -205,6 +205,10 @@ def test_a_history_built_in_batches_holds_the_rows_of_one_built_day_by_day(wareh
     assert [message.split(":")[0] for message in batches] == [f"history batch {n} of 3" for n in (1, 2)]
     # The event roll-up is built once over all the days, before the batches.
     assert sum(message.startswith("roll-ups over the whole history") for message in logged) == 1
+    # The roll-up and the batches one model at a time (each gets DuckDB's whole memory limit); the run's
+    # own build and the backtest models on the profile's threads.
+    commands = [message for message in logged if message.startswith("Running dbt command")]
+    assert ["--threads 1" in command for command in commands] == [True, True, True, False, False]
     daily_models = {f"{node['schema']}.{node['alias']}" for node in daily_model_nodes()}
     assert "marts.customer_health_history" in daily_models
     assert_same_tables(path, straight, only=daily_models)

@@ -101,7 +101,8 @@ def _build(
         run_target, saved_parse = Path(dbt_project.project_dir) / target, _saved_parse(warehouse)
         _start_from(saved_parse, run_target)
         if len(batches) > 1:
-            _build_earlier_batches(context, dbt, batches, target, history_end)
+            threads = warehouse.engine.history_batch_threads
+            _build_earlier_batches(context, dbt, batches, target, history_end, threads)
             tested_days = "all" if batches[-1][0] > start else tested_days
             start = batches[-1][0]
         # The window goes through the environment, read when a model runs (macros/as_of_window.sql): as
@@ -246,9 +247,11 @@ def _build_earlier_batches(
     batches: list[tuple[date, date]],
     target: Path,
     history_end: date,
+    threads: int | None = None,
 ) -> None:
     """Build the daily models over every batch but the last, one dbt run per batch (the run's own build
-    covers the last). The models' tests run once, over every day, in the last batch's build."""
+    covers the last), on ``threads`` of dbt's (else the profile's). The models' tests run once, over
+    every day, in the last batch's build."""
     first_day, end = batches[0][0], batches[-1][1]
     rolled_up = sorted(_rolled_up_model_names())
     daily = sorted(_window_model_names() - set(rolled_up))
@@ -263,6 +266,7 @@ def _build_earlier_batches(
         # One value per flag: dagster-dbt splits it on spaces.
         args = ["build", "--select", " ".join(select), "--exclude", " ".join([AFTER_CHURN_MODEL, *excluded])]
         args += ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+        args += ["--threads", str(threads)] if threads else []
         started = time.monotonic()
         with exported(_window_env(batch_start, batch_end, "window", history_end)):
             dbt.cli(args, target_path=target).wait()

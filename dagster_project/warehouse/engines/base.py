@@ -115,6 +115,9 @@ class Engine(ABC):
     name: str
     #: Whether writes are logged in `rewritten_days` (the log the incremental BI copy reads).
     keeps_rewrite_log: bool = False
+    #: dbt's threads for a history batch (a window of days a first build or backfill builds before the
+    #: run's own build), or None for the profile's.
+    history_batch_threads: int | None = None
 
     @property
     @abstractmethod

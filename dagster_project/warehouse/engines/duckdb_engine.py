@@ -53,6 +53,9 @@ class DuckDBEngine(Engine):
     memory_limit: str
     name = "duckdb"
     keeps_rewrite_log = True
+    # A batch's models each run on every core, and two at once share one memory limit: on large under
+    # 4 GB, the support model ran out of it beside the segments model (first build, 2026-12-07).
+    history_batch_threads = 1
 
     @property
     def location(self) -> str:
