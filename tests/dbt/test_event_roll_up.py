@@ -21,9 +21,8 @@ from dagster_project.defs.ingestion.landing import land
 from dagster_project.sources.extract import Batch, TableExtract
 from dagster_project.sources.raw_tables import RAW_TABLES
 from dagster_project.warehouse.resource import Warehouse
-from tests.dbt_scenarios import DBT_DIR, project_copy, raw_rows, run_dbt
+from tests.dbt_scenarios import DBT_DIR, dbt_build, project_copy, raw_rows
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 ROLL_UP = "intermediate.int_contact_event_days"
 MARK = 99
 FIRST_LOAD = datetime(2026, 3, 11)
@@ -62,9 +61,8 @@ def land_events(warehouse: Warehouse, events: list[dict], loaded_at: datetime, m
 
 def build_day(warehouse: Warehouse, day: date, project_dir: Path = DBT_DIR) -> None:
     window = {"min_date": day.isoformat(), "max_date": (day + timedelta(days=1)).isoformat()}
-    args = ["build", "--select", "+int_contact_event_days", "--exclude-resource-type", "test", "unit_test"]
     with warehouse.exported_to_env():
-        run_dbt(warehouse.file, [*args, "--vars", repr(window).replace("'", '"')], project_dir)
+        dbt_build(warehouse.file, "int_contact_event_days", window, project_dir=project_dir)
 
 
 def query(warehouse: Warehouse, sql: str) -> list[tuple]:
@@ -72,13 +70,8 @@ def query(warehouse: Warehouse, sql: str) -> list[tuple]:
         return session.fetchall(sql)
 
 
-def execute(warehouse: Warehouse, sql: str) -> None:
-    with warehouse.session() as session:
-        session.execute(sql)
-
-
 def mark_every_row(warehouse: Warehouse) -> None:
-    execute(warehouse, f"update {ROLL_UP} set events = {MARK}")
+    warehouse.execute(f"update {ROLL_UP} set events = {MARK}")
 
 
 def rolled_up_again(warehouse: Warehouse) -> set[date]:
@@ -148,7 +141,7 @@ def test_late_events_roll_their_days_up_again_with_every_event_of_those_days(bui
 
 
 def test_other_weights_roll_up_every_day_of_the_look_back_again(built, tmp_path):
-    weights = (SEEDS / "event_weights.csv").read_text()
+    weights = (DBT_DIR.parent / "seeds" / "event_weights.csv").read_text()
     edited = project_copy(
         tmp_path / "reweighted", {"event_weights.csv": weights.replace("logged-in,1.0,", "logged-in,0.25,")}
     )
@@ -161,7 +154,7 @@ def test_other_weights_roll_up_every_day_of_the_look_back_again(built, tmp_path)
 
 
 def test_a_table_rolled_up_before_loaded_through_existed_gets_it_and_its_look_back_rebuilt(built):
-    execute(built, f"alter table {ROLL_UP} drop column loaded_through")
+    built.execute(f"alter table {ROLL_UP} drop column loaded_through")
     land_events(built, [logged_in(11, march(11))], datetime(2026, 3, 12))
     build_day(built, march(11))
     assert rolled_up_again(built) == {march(d) for d in range(1, 12)}
@@ -181,7 +174,7 @@ def test_the_days_after_add_up_to_a_build_from_nothing(built, new_warehouse):
     build_day(built, march(11))
     land_events(built, late[2:], datetime(2026, 3, 13))
     build_day(built, march(12))
-    execute(built, f"update {ROLL_UP} set events = 1 where events = {MARK}")  # the marks were 1 each
+    built.execute(f"update {ROLL_UP} set events = 1 where events = {MARK}")  # the marks were 1 each
     whole = new_warehouse()
     land_events(whole, [logged_in(d, march(d)) for d in range(1, 11)] + late, FIRST_LOAD, mode="replace")
     build_day(whole, march(12))
