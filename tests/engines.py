@@ -12,10 +12,12 @@ import os
 import shutil
 import signal
 import socket
+import socketserver
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,3 +188,66 @@ def spark_server(folder: Path, timeout: float = 300) -> Iterator[SparkServer]:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
         log.close()
+
+
+class DroppingProxy(socketserver.ThreadingTCPServer):
+    """A port on 127.0.0.1 in front of a server's: it closes the first ``drops`` connections as they
+    open, as a busy Thrift server or a cluster still starting does, and joins the later ones to the
+    server. ``connections`` counts the connections it accepted."""
+
+    daemon_threads = True
+
+    def __init__(self, server_port: int, drops: int) -> None:
+        super().__init__(("127.0.0.1", 0), _ProxiedConnection)
+        self.server_port = server_port
+        self.drops = drops
+        self.connections = 0
+        self._counting = threading.Lock()
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    def dropped(self) -> bool:
+        """Counts a new connection; whether it is one to drop."""
+        with self._counting:
+            self.connections += 1
+            return self.connections <= self.drops
+
+
+class _ProxiedConnection(socketserver.BaseRequestHandler):
+    server: DroppingProxy
+
+    def handle(self) -> None:
+        if self.server.dropped():
+            return  # the socket closes before the client's handshake is answered
+        with socket.create_connection(("127.0.0.1", self.server.server_port)) as upstream:
+            back = threading.Thread(target=_copy, args=(upstream, self.request), daemon=True)
+            back.start()
+            _copy(self.request, upstream)
+            back.join()
+
+
+def _copy(source: socket.socket, sink: socket.socket) -> None:
+    """Bytes from ``source`` to ``sink`` until ``source`` ends; then ends ``sink``'s writing too."""
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        with suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+
+@contextmanager
+def dropping_proxy(server_port: int, drops: int) -> Iterator[DroppingProxy]:
+    """A `DroppingProxy` serving in a thread of this process; shut down afterwards."""
+    proxy = DroppingProxy(server_port, drops)
+    serving = threading.Thread(target=proxy.serve_forever, daemon=True)
+    serving.start()
+    try:
+        yield proxy
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
