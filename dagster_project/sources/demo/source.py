@@ -8,14 +8,17 @@ import json
 from collections.abc import Iterator
 from functools import cached_property
 
+import duckdb
 import pyarrow as pa
 
 from dagster_project.sources.demo import events, intercom
 from dagster_project.sources.demo.accounts import Accounts, simulate_accounts
 from dagster_project.sources.demo.billing import Billing
+from dagster_project.sources.demo.changes import changed_rows
 from dagster_project.sources.demo.params import DemoParams
+from dagster_project.sources.demo.timeline import Timeline
 from dagster_project.sources.extract import Batch, TableExtract
-from dagster_project.sources.raw_tables import requested_tables
+from dagster_project.sources.raw_tables import RAW_TABLES, requested_tables
 
 
 class _Simulation:
@@ -28,6 +31,23 @@ class _Simulation:
     def accounts(self) -> Accounts:
         """Accounts, latent health and lifecycles: shared by every table."""
         return simulate_accounts(self.p)
+
+    def seen_earlier(self, p: DemoParams) -> _Simulation:
+        """The same world seen at the end of an earlier day (``p``), sharing its accounts: every draw
+        depends on the world, not on the day it is seen from, so only the timeline differs."""
+        if p == self.p:
+            return self
+        earlier = _Simulation(p)
+        earlier.accounts = dataclasses.replace(
+            self.accounts, timeline=Timeline(p.start_date, p.world_days, p.days)
+        )
+        return earlier
+
+    def changes(self, name: str, before: _Simulation, con: duckdb.DuckDBPyConnection) -> Iterator[pa.Table]:
+        """The rows of raw table ``name`` that are new or changed since the world as ``before`` saw it."""
+        table = RAW_TABLES[name]
+        now, then = self.tables(name), before.tables(name)
+        yield changed_rows(con, next(then), next(now), table.parent_key or table.primary_key)
 
     @cached_property
     def billing(self) -> Billing:
@@ -131,13 +151,13 @@ class DemoSource:
 
     The first extract is a full snapshot (``replace``); its cursor keeps the
     world. A later extract with the same settings whose ``end_date`` the world
-    still covers continues it, as a real source would deliver the days since:
-    the events of the days after the last load only, and the other tables as
-    they stand now, merged by id (``upsert``: the landing writes only the rows
-    that changed, a payment, a cancellation, a contact seen again). The view
-    never goes back: an earlier ``end_date`` delivers nothing new. A world
-    that ends before ``end_date``, or other settings, start a new world,
-    landed whole.
+    still covers continues it, as a real source would deliver the days since
+    (``upsert``, merged by id): the events of the days after the last load, and
+    of the other tables the rows those days created or changed (a payment, a
+    cancellation, a contact seen again), found by comparing the world as the
+    last load saw it with the world now. The view never goes back: an earlier
+    ``end_date`` delivers nothing. A world that ends before ``end_date``, or
+    other settings, start a new world, landed whole.
     """
 
     name = "demo"
@@ -211,13 +231,20 @@ class DemoSource:
         if self._simulation is None or self._simulation.p != p:
             self._simulation = _Simulation(p)
         sim = self._simulation
-        for table in tables:
-            new_days = f"events after {before.through}, " if before and table == events.TABLE else ""
-            yield TableExtract(
-                table=table,
-                batches=(Batch(rows=rows) for rows in sim.tables(table, events_from_day)),
-                mode="replace" if before is None else "upsert",
-                origin=f"demo generator seed={self.seed}, {new_days}as of {view.through}",
-                ids_unique=True,
-                cursor=view.cursor(),
-            )
+        # The world as the last load saw it: every table but the events delivers what changed since.
+        last_seen = None if before is None else sim.seen_earlier(before.seen_through(before.through, p))
+        with duckdb.connect() as con:
+            for table in tables:
+                if last_seen is None or table == events.TABLE:
+                    delivered, since = sim.tables(table, events_from_day), "events after"
+                else:
+                    delivered, since = sim.changes(table, last_seen, con), "changes after"
+                since = "" if before is None else f"{since} {before.through}, "
+                yield TableExtract(
+                    table=table,
+                    batches=(Batch(rows=rows) for rows in delivered),
+                    mode="replace" if before is None else "upsert",
+                    origin=f"demo generator seed={self.seed}, {since}as of {view.through}",
+                    ids_unique=True,
+                    cursor=view.cursor(),
+                )
