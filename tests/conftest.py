@@ -78,6 +78,16 @@ def spark_folder(tmp_path_factory):
     release()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """A failing test that used a Spark server shows the server's errors: CI keeps no server log."""
+    report = yield
+    server = getattr(item, "funcargs", {}).get("spark_server")
+    if report.failed and server is not None:
+        report.sections.append(("Spark server's errors", server.log_errors()))
+    return report
+
+
 @pytest.fixture(scope="module")
 def spark_server(tmp_path_factory):
     """A Spark server standing in for a cluster (tests/engines.py): Thrift for dbt, Spark Connect for the

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import shutil
 import signal
 import socket
@@ -102,6 +103,10 @@ def postgres_server(folder: Path) -> Iterator[PostgresServer]:
         run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop", check=False)
 
 
+# Spark's log4j records start with the time: "26/12/07 10:05:09 ERROR TThreadPoolServer: ...".
+_LOG_RECORD = re.compile(r"^\d\d/\d\d/\d\d \d\d:\d\d:\d\d ")
+
+
 @dataclass(frozen=True)
 class SparkServer:
     """A running Spark application serving dbt (Thrift) and the Python assets (Spark Connect)."""
@@ -109,6 +114,19 @@ class SparkServer:
     thrift_port: int
     connect_port: int
     lake: Path
+    log: Path
+
+    def log_errors(self, most: int = 80) -> str:
+        """The last ``most`` lines of the server log's ERROR records and records naming an exception, each
+        with its trace: what a failing test shows of why the server dropped or failed a query."""
+        kept: list[str] = []
+        keeping = False
+        for line in self.log.read_text(errors="replace").splitlines():
+            if _LOG_RECORD.match(line):  # a record starts; the lines that do not are its trace
+                keeping = " ERROR " in line or "Exception" in line
+            if keeping:
+                kept.append(line)
+        return "\n".join(kept[-most:]) or f"(no error in {self.log})"
 
     def env(self) -> dict[str, str]:
         """What the job's settings are when Spark runs elsewhere (docs/scale-out.md)."""
@@ -179,7 +197,12 @@ def spark_server(folder: Path, timeout: float = 300) -> Iterator[SparkServer]:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the Spark server did not start: see {folder / 'server.log'}")
             time.sleep(1)
-        yield SparkServer(thrift_port=thrift_port, connect_port=connect_port, lake=folder / "lake")
+        yield SparkServer(
+            thrift_port=thrift_port,
+            connect_port=connect_port,
+            lake=folder / "lake",
+            log=folder / "server.log",
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:

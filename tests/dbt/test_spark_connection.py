@@ -9,7 +9,7 @@ import re
 import pytest
 
 from tests.dbt_scenarios import run_dbt
-from tests.engines import dropping_proxy
+from tests.engines import SparkServer, dropping_proxy
 
 SELECT_ONE = ["show", "--inline", "select 1 as one", "--target", "spark"]
 
@@ -39,3 +39,31 @@ def test_without_tries_left_the_dropped_connection_fails_dbt(spark_server, throu
         monkeypatch.setenv("HEALTH_SPARK_CONNECT_RETRIES", "0")
         with pytest.raises(AssertionError, match="failed to connect: TTransportException"):
             run_dbt(through_proxy, SELECT_ONE)
+
+
+def test_a_failing_test_is_shown_the_errors_of_the_servers_log(tmp_path):
+    """What tests/conftest.py adds to the report of a failing test that used a Spark server."""
+    log = tmp_path / "server.log"
+    log.write_text(
+        "26/12/07 10:00:01 WARN Utils: Your hostname resolves to a loopback address\n"
+        "26/12/07 10:00:02 INFO HiveThriftServer2: Started\n"
+        "26/12/07 10:05:09 ERROR TThreadPoolServer: Thrift Error occurred during processing of message.\n"
+        "org.apache.thrift.transport.TTransportException: java.net.SocketException: Connection reset\n"
+        "\tat org.apache.thrift.transport.TIOStreamTransport.read(TIOStreamTransport.java:127)\n"
+        "Caused by: java.net.SocketException: Connection reset\n"
+        "\t... 4 more\n"
+        "26/12/07 10:05:10 INFO SparkExecuteStatementOperation: Submitting query\n"
+    )
+    server = SparkServer(thrift_port=1, connect_port=2, lake=tmp_path / "lake", log=log)
+    assert server.log_errors().splitlines() == [
+        "26/12/07 10:05:09 ERROR TThreadPoolServer: Thrift Error occurred during processing of message.",
+        "org.apache.thrift.transport.TTransportException: java.net.SocketException: Connection reset",
+        "\tat org.apache.thrift.transport.TIOStreamTransport.read(TIOStreamTransport.java:127)",
+        "Caused by: java.net.SocketException: Connection reset",
+        "\t... 4 more",
+    ]
+    assert (
+        server.log_errors(most=2).splitlines()[0] == "Caused by: java.net.SocketException: Connection reset"
+    )
+    log.write_text("26/12/07 10:00:02 INFO HiveThriftServer2: Started\n")
+    assert server.log_errors() == f"(no error in {log})"
