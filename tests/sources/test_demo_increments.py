@@ -14,6 +14,7 @@ import pytest
 
 from dagster_project.defs.ingestion.landing import ensure_raw_schema, land, stored_cursors
 from dagster_project.sources.demo import DemoSource, events
+from dagster_project.sources.demo import source as demo_source
 from dagster_project.sources.raw_tables import RAW_TABLES
 from dagster_project.warehouse.engines.duckdb_engine import DuckDBSession
 
@@ -121,8 +122,13 @@ def test_the_next_day_generates_the_events_of_that_day_alone(session, monkeypatc
     assert generated == [(NEXT - first_day).days]
 
 
-def test_running_the_same_day_again_lands_nothing(session):
+def test_running_the_same_day_again_lands_nothing_and_simulates_nothing(session, monkeypatch):
     load(session, source(END), "day1")
+
+    def simulated(p):
+        raise AssertionError("the same day again simulated the world")
+
+    monkeypatch.setattr(demo_source, "simulate_accounts", simulated)
     again = load(session, source(END), "again")
     assert {t: (r.read, r.landed) for t, r in again.items()} == dict.fromkeys(RAW_TABLES, (0, 0))
     assert session.fetchall(f"select distinct _batch_id from raw.{EVENTS}") == [("day1",)]

@@ -46,6 +46,9 @@ class _Simulation:
     def changes(self, name: str, before: _Simulation, con: duckdb.DuckDBPyConnection) -> Iterator[pa.Table]:
         """The rows of raw table ``name`` that are new or changed since the world as ``before`` saw it."""
         table = RAW_TABLES[name]
+        if before is self:  # the same day again: nothing to generate, nothing changed
+            yield table.empty()
+            return
         now, then = self.tables(name), before.tables(name)
         yield changed_rows(con, next(then), next(now), table.parent_key or table.primary_key)
 
@@ -62,10 +65,11 @@ class _Simulation:
     def tables(self, name: str, events_from_day: int | None = None) -> Iterator[pa.Table]:
         """The batches of raw table ``name``: events block by block (those from the window day
         ``events_from_day`` on, when given), the rest in one batch."""
-        acc, p = self.accounts, self.p
+        p = self.p
         match name:
             case events.TABLE:
-                yield from events.event_batches(acc, self.intercom.contacts, p, events_from_day)
+                if events_from_day is None or events_from_day < p.days:  # else no day is new
+                    yield from events.event_batches(self.accounts, self.intercom.contacts, p, events_from_day)
             case "stripe_customers":
                 yield self.billing.customers()
             case "stripe_subscriptions":
@@ -77,15 +81,17 @@ class _Simulation:
             case "stripe_invoice_line_items":
                 yield self.billing.invoice_line_items()
             case "intercom_companies":
-                yield intercom.companies(acc, p)
+                yield intercom.companies(self.accounts, p)
             case "intercom_contacts":
                 yield self.intercom.contacts.table()
             case "intercom_conversations":
-                yield intercom.conversations(acc, self.intercom.contacts, p)
+                yield intercom.conversations(self.accounts, self.intercom.contacts, p)
             case "intercom_tickets":
-                yield intercom.tickets_table(acc, self.intercom.contacts, self.intercom.tickets, p)
+                yield intercom.tickets_table(self.accounts, self.intercom.contacts, self.intercom.tickets, p)
             case "intercom_survey_responses":
-                yield intercom.survey_responses(acc, self.intercom.contacts, self.intercom.tickets, p)
+                yield intercom.survey_responses(
+                    self.accounts, self.intercom.contacts, self.intercom.tickets, p
+                )
             case _:
                 raise ValueError(f"demo source: unknown raw table {name!r}")
 
