@@ -242,10 +242,10 @@ class DemoSource:
         with duckdb.connect() as con:
             for table in tables:
                 if last_seen is None or table == events.TABLE:
-                    delivered, since = sim.tables(table, events_from_day), "events after"
+                    delivered, what = sim.tables(table, events_from_day), "events"
                 else:
-                    delivered, since = sim.changes(table, last_seen, con), "changes after"
-                since = "" if before is None else f"{since} {before.through}, "
+                    delivered, what = sim.changes(table, last_seen, con), "changes"
+                since = "" if before is None else f"{what} after {before.through}, "
                 yield TableExtract(
                     table=table,
                     batches=(Batch(rows=rows) for rows in delivered),
