@@ -86,7 +86,11 @@ def _value(metadata, key: str):
 
 
 class ProgressHandler(logging.Handler):
-    """A logging handler for Dagster's run log: every record to ``log_file``, progress to the console."""
+    """A logging handler for Dagster's run log: every record to ``log_file``, progress to the console.
+
+    A run over a range of days materialises each daily asset once per day (two years are 50,000
+    events): the file shows an asset's first day, and when its step ends one line with how many days
+    each of its assets was materialised for. Dagster's own event log (the UI) keeps every day."""
 
     def __init__(self, console: Console, log_file: Path) -> None:
         super().__init__(level=logging.DEBUG)
@@ -95,14 +99,15 @@ class ProgressHandler(logging.Handler):
         self.log = log_file.open("a", encoding="utf-8")
         self.seen: set[str] = set()
         self.step_started: dict[str, float] = {}
+        self.days: dict[str, DaysMaterialised] = {}
         self.failures: list[tuple[str, str]] = []
         self.warnings = RunWarnings()
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.log.write(f"{time.strftime('%H:%M:%S')} {record.levelname} {record.getMessage()}\n")
-        self.log.flush()
         meta = getattr(record, "dagster_meta", {})
         event = meta.get("dagster_event")
+        if event is None or not self._another_day(event):
+            self._write(record.levelname, record.getMessage())
         if event is None:
             if record.levelno >= logging.WARNING:
                 self.warnings.from_log(meta.get("step_key"), meta.get("orig_message") or record.getMessage())
@@ -122,7 +127,11 @@ class ProgressHandler(logging.Handler):
                     f"  [yellow]check {'failed' if failed else 'warned'}[/] "
                     f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}"
                 )
-        elif kind == "STEP_SUCCESS":
+        if kind in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in self.days:
+            summary = self.days.pop(event.step_key).line(event.step_key)
+            if summary:
+                self._write("DEBUG", summary)
+        if kind == "STEP_SUCCESS":
             seconds = now - self.step_started.get(event.step_key, now)
             self.console.print(f"[green]done[/] {event.step_key} [dim]({seconds:.1f}s)[/]")
         elif kind in ("STEP_FAILURE", "RESOURCE_INIT_FAILURE"):
@@ -132,6 +141,18 @@ class ProgressHandler(logging.Handler):
             message = user_error(event.event_specific_data.error)
             self.failures.append((step, message))
             self.console.print(f"[bold red]FAILED[/] {step}: {message.splitlines()[0]}")
+
+    def _write(self, level: str, message: str) -> None:
+        self.log.write(f"{time.strftime('%H:%M:%S')} {level} {message}\n")
+        self.log.flush()
+
+    def _another_day(self, event: dg.DagsterEvent) -> bool:
+        """Whether ``event`` materialises a day of an asset whose first day of the step was written
+        already (it is counted instead)."""
+        if event.event_type_value != "ASSET_MATERIALIZATION" or event.partition is None:
+            return False
+        days = self.days.setdefault(event.step_key, DaysMaterialised())
+        return days.add(event.asset_key.to_user_string(), event.partition)
 
     def _built(self, event: dg.DagsterEvent) -> None:
         key = event.asset_key.to_user_string()
@@ -150,6 +171,34 @@ class ProgressHandler(logging.Handler):
     def close(self) -> None:
         self.log.close()
         super().close()
+
+
+class DaysMaterialised:
+    """The days each asset of one step was materialised for, as the run's materialisations come."""
+
+    def __init__(self) -> None:
+        self.assets: dict[str, int] = {}
+        self.first: str | None = None
+        self.last: str | None = None
+
+    def add(self, asset: str, day: str) -> bool:
+        """Count ``asset``'s ``day``; whether the asset had a day before (so ``day`` need not be shown)."""
+        before = self.assets.get(asset, 0)
+        self.assets[asset] = before + 1
+        self.first = day if self.first is None else min(self.first, day)
+        self.last = day if self.last is None else max(self.last, day)
+        return before > 0
+
+    def line(self, step: str) -> str | None:
+        """One line for the log file, when some asset was materialised for more than one day."""
+        counts = sorted(set(self.assets.values()))
+        if counts[-1] == 1:
+            return None
+        days = f"{counts[0]:,}" if len(counts) == 1 else f"{counts[0]:,} to {counts[-1]:,}"
+        return (
+            f"{step}: {len(self.assets)} assets materialised for {days} days each, {self.first} to "
+            f"{self.last} (above, each asset's first day; every day is in Dagster's event log)"
+        )
 
 
 def user_error(error) -> str:
