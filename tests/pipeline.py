@@ -66,7 +66,8 @@ def tables(con) -> list[str]:
         f"{schema}.{name}"
         for schema, name in con.execute(
             """select table_schema, table_name from information_schema.tables
-               where table_schema in ('intermediate', 'marts') and table_type = 'BASE TABLE'
+               where table_catalog = current_database() and table_schema in ('intermediate', 'marts')
+                   and table_type = 'BASE TABLE'
                order by 1, 2"""
         ).fetchall()
     ]

@@ -3,7 +3,8 @@
 The small demo is built for 29 June (the first build: all history up to that day), then for 30 June;
 a copy of that folder then re-runs 29 June. Every intermediate and published table must be identical to the
 straight run and hold no duplicates. A third warehouse builds the history up to 30 June in one run cut
-into batches of days, and its daily models must hold the straight run's rows.
+into batches of days, and its daily models must hold the straight run's rows. The benchmark's floor of
+one day's measures is taken on a copy of the straight run.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from dagster_project.benchmark.floors import day_measures_floor
 from dagster_project.defs.dbt.assets import daily_model_nodes
 from dagster_project.defs.worklist.current_signals import CURRENT_SIGNALS_SQL, NOTHING_CARRIED
 from dagster_project.defs.worklist.tables import CUSTOMER_SIGNALS
@@ -212,3 +214,31 @@ def test_a_history_built_in_batches_holds_the_rows_of_one_built_day_by_day(wareh
     daily_models = {f"{node['schema']}.{node['alias']}" for node in daily_model_nodes()}
     assert "marts.customer_health_history" in daily_models
     assert_same_tables(path, straight, only=daily_models)
+
+
+def test_one_day_s_measures_run_bare_give_that_day_s_rows_and_built_again_alone_change_nothing(
+    warehouses, tmp_path
+):
+    # The benchmark's floor for one day's measures, on a copy of the warehouse after the second day.
+    straight, _, _ = warehouses
+    copy = tmp_path / "floor" / "warehouse.duckdb"
+    shutil.copytree(straight.parent, copy.parent, symlinks=True)
+    tables = [
+        f"{node['schema']}.{node['alias']}"
+        for node in daily_model_nodes()
+        if "rebuilt_window" not in node["config"].get("meta", {})
+    ]
+    assert "intermediate.int_account_engagement_daily" in tables and "marts.customer_health_history" in tables
+
+    with duckdb.connect(str(copy), read_only=True) as con:
+        day_rows = sum(
+            con.execute(f"select count(*) from {table} where as_of_date = '{SECOND}'").fetchone()[0]
+            for table in tables
+        )
+    floor = day_measures_floor(copy, {"dbt_models": {}}, SECOND)
+    assert floor.models == len(tables)
+    assert floor.rows == day_rows > 0
+    assert floor.bare > 0 and floor.alone > 0
+    assert floor.dbt is None  # no time in a job was given
+    # Built again alone, the day is what it was (doubles to the 9th decimal, as parallel sums vary)
+    assert_same_tables(copy, straight, only=tables)

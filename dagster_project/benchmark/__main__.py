@@ -1,10 +1,10 @@
 """`make bench` (`python -m dagster_project.benchmark [profile ...]`): run the profiles, rewrite the table.
 
 Each profile is built from nothing in data/bench/<profile>/, then the next day is run on top, each by a
-child process (`benchmark.job`) whose whole process tree's memory is sampled; then the event roll-up is
-timed by dbt alone and bare in DuckDB (the floor). With ``--history N ...`` the profile is built with
-each history length and its next day measured. The results replace their blocks between the markers of
-docs/benchmarks.md, with the command and the machine.
+child process (`benchmark.job`) whose whole process tree's memory is sampled; then the event roll-up and
+one day's measures are timed by dbt alone and bare in DuckDB (the floors, `benchmark.floors`). With
+``--history N ...`` the profile is built with each history length and its next day measured. The
+results replace their blocks between the markers of docs/benchmarks.md, with the command and the machine.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -21,9 +20,9 @@ from pathlib import Path
 
 import psutil
 
+from dagster_project.benchmark.floors import Floor, day_measures_floor, event_rollup_floor
 from dagster_project.benchmark.measure import STAGES, StageResult, dbt_layers, run_sampled, summarise
 from dagster_project.benchmark.profiles import PROFILES, Profile
-from dagster_project.defs.dbt.project import dbt_executable, dbt_project
 from dagster_project.warehouse.resource import Warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +38,6 @@ BLOCKS = (
     *(f"history-{name}" for name in PROFILES),
 )
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
-ROLLUP = "intermediate/engagement/int_contact_event_days.sql"
 
 
 def block_name(profile: str, engine: str) -> str:
@@ -49,7 +47,7 @@ def block_name(profile: str, engine: str) -> str:
 
 def run_profile(profile: Profile, floor: bool = True, engine: str = "duckdb") -> dict:
     """Build ``profile`` from nothing (all history up to its end date), then run the next day on top.
-    The event roll-up's floor is bare DuckDB: measured on DuckDB only."""
+    The floors are bare DuckDB: measured on DuckDB only."""
     folder = ROOT / "data" / "bench" / block_name(profile.name, engine)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -68,7 +66,9 @@ def run_profile(profile: Profile, floor: bool = True, engine: str = "duckdb") ->
         "daily": daily,
     }
     if floor and engine == "duckdb":
-        result["floor"] = event_rollup_floor(folder / "warehouse.duckdb", build["result"])
+        warehouse = folder / "warehouse.duckdb"
+        result["floor"] = event_rollup_floor(warehouse, build["result"])
+        result["day_floor"] = day_measures_floor(warehouse, daily["result"], following.end_date)
     return result
 
 
@@ -114,50 +114,6 @@ def _run_job(profile: Profile, folder: Path, name: str, day: str, with_generate:
     }
 
 
-def event_rollup_floor(warehouse: Path, result: dict) -> dict:
-    """The roll-up of raw events into contact-days three ways: dbt's time in the job (beside another
-    model on dbt's 2 threads), dbt's time for it alone (a full refresh of that one model), and the same
-    compiled SQL run bare in DuckDB into a table of the same warehouse."""
-    compiled = (
-        Path(dbt_project.project_dir)
-        / "target"
-        / f"run-{result['run_id'][:8]}"
-        / "compiled"
-        / "customer_health"
-        / "models"
-        / ROLLUP
-    )
-    sql = compiled.read_text()
-    alone = _dbt_alone_seconds(warehouse)
-    with Warehouse(path=str(warehouse), target="duckdb").engine.connect() as con:
-        started = time.perf_counter()
-        rows = con.execute(f"create table main.floor_rollup as {sql}; select count(*) from main.floor_rollup")
-        rows = rows.fetchone()[0]
-        bare = time.perf_counter() - started
-        con.execute("drop table main.floor_rollup")
-    return {"dbt": result["dbt_models"].get(ROLLUP), "alone": alone, "bare": bare, "rows": rows}
-
-
-def _dbt_alone_seconds(warehouse: Path) -> float | None:
-    """dbt's execution time of the roll-up model rebuilt on its own (`dbt run --full-refresh`)."""
-    target = warehouse.parent / "dbt_floor"
-    command = [
-        dbt_executable(),
-        "run",
-        "--select",
-        Path(ROLLUP).stem,
-        "--full-refresh",
-        "--target-path",
-        str(target),
-        "--profiles-dir",
-        str(dbt_project.profiles_dir),
-    ]
-    env = {**os.environ, "HEALTH_WAREHOUSE": str(warehouse)}
-    subprocess.run(command, cwd=dbt_project.project_dir, env=env, check=True, capture_output=True)
-    results = json.loads((target / "run_results.json").read_text())["results"]
-    return next((r["execution_time"] for r in results), None)
-
-
 def _with_settings(command: str) -> str:
     """The command as run, with the engine settings that change the figures when they were set."""
     names = ("HEALTH_TARGET", "HEALTH_DUCKDB_MEMORY_LIMIT", "HEALTH_SPARK_DRIVER_MEMORY")
@@ -186,7 +142,7 @@ def _size(value: float) -> str:
 
 def markdown(run: dict, command: str) -> str:
     """One profile's results: when and where measured, on which engine, the first build and the next day
-    by stage, and the event roll-up's floor (DuckDB)."""
+    by stage, and the floors of the event roll-up and of one day's measures (DuckDB)."""
     p: Profile = run["profile"]
     engine = "" if run["engine"] == "duckdb" else f" on {ENGINE_NAMES[run['engine']]}"
     lines = [
@@ -212,14 +168,24 @@ def markdown(run: dict, command: str) -> str:
         f"| **whole run** | **{run['wall']:.1f}** | **{_size(run['peak'])}** | "
         f"| **{run['daily']['wall']:.1f}** | **{_size(run['daily']['peak'])}** | |"
     )
-    floor = run.get("floor")
-    if floor and floor["dbt"] and floor["alone"] and floor["bare"]:
+    floor: Floor | None = run.get("floor")
+    if floor and floor.dbt and floor.alone and floor.bare:
         lines += [
             "",
-            f"Event roll-up (`int_contact_event_days`, {floor['rows']:,} contact-days, first build): the "
-            f"same SQL in bare DuckDB {floor['bare']:.1f} s; dbt alone {floor['alone']:.1f} s, "
-            f"**{floor['alone'] / floor['bare']:.2f}x** the floor; dbt in the job, beside another model, "
-            f"{floor['dbt']:.1f} s ({floor['dbt'] / floor['bare']:.2f}x).",
+            f"Event roll-up (`int_contact_event_days`, {floor.rows:,} contact-days, first build): the "
+            f"same SQL in bare DuckDB {floor.bare:.1f} s; dbt alone {floor.alone:.1f} s, "
+            f"**{floor.alone / floor.bare:.2f}x** the floor; dbt in the job, beside another model, "
+            f"{floor.dbt:.1f} s ({floor.dbt / floor.bare:.2f}x).",
+        ]
+    day: Floor | None = run.get("day_floor")
+    if day and day.dbt and day.alone and day.bare:
+        lines += [
+            "",
+            f"One day's measures (the next day's {day.models} daily models, roll-ups apart: {day.rows:,} "
+            f"rows): their SQL for that day in bare DuckDB {day.bare:.1f} s, one model after the other; "
+            f"dbt alone, one at a time, {day.alone:.1f} s, **{day.alone / day.bare:.2f}x** the floor; dbt "
+            f"in the job, on its threads beside the other models, {day.dbt:.1f} s of its time "
+            f"({day.dbt / day.bare:.2f}x).",
         ]
     return "\n".join(lines)
 

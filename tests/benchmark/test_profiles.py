@@ -14,6 +14,7 @@ from dagster_project.benchmark.__main__ import (
     history_markdown,
     markdown,
 )
+from dagster_project.benchmark.floors import Floor
 from dagster_project.benchmark.measure import StageResult
 from dagster_project.benchmark.profiles import PROFILES
 
@@ -72,6 +73,30 @@ def test_a_profile_measured_on_spark_has_its_own_block_and_heading(monkeypatch) 
     assert "| **whole run** | **60.0** | **2.00 GiB** | | **5.0** | **1.00 GiB** | |" in page
     assert "roll-up" not in page
     assert block_name("small", "spark") == "small-spark" and block_name("small", "duckdb") == "small"
+
+
+def test_a_duckdb_profile_shows_both_floors_with_their_ratios() -> None:
+    stages = [StageResult("dbt", 30.0, 2**30, None)]
+    run = {
+        "profile": PROFILES["small"],
+        "engine": "duckdb",
+        "contacts": 10,
+        "events": 1234,
+        "wall": 60.0,
+        "peak": 2**31,
+        "stages": stages,
+        "dbt_layers": {},
+        "daily": {"wall": 5.0, "peak": 2**30, "stages": stages, "dbt_layers": {}},
+        "floor": Floor(dbt=3.0, alone=2.5, bare=2.0, rows=5000),
+        "day_floor": Floor(dbt=4.5, alone=3.0, bare=1.5, rows=12000, models=15),
+    }
+    page = markdown(run, "make bench PROFILES='small'")
+    # 2.5 / 2.0 = 1.25, 3.0 / 2.0 = 1.50; 3.0 / 1.5 = 2.00, 4.5 / 1.5 = 3.00
+    assert "same SQL in bare DuckDB 2.0 s; dbt alone 2.5 s, **1.25x** the floor;" in page
+    assert "beside another model, 3.0 s (1.50x)." in page
+    assert "One day's measures (the next day's 15 daily models, roll-ups apart: 12,000 rows)" in page
+    assert "bare DuckDB 1.5 s, one model after the other; dbt alone, one at a time, 3.0 s, **2.00x**" in page
+    assert "4.5 s of its time (3.00x)." in page
 
 
 def test_a_profile_needing_more_disk_than_is_free_stops_before_it_runs(tmp_path) -> None:

@@ -107,7 +107,7 @@ def _build(
             start = batches[-1][0]
         # The window goes through the environment, read when a model runs (macros/as_of_window.sql): as
         # --vars it would change dbt's parse state every day, and dbt would parse the whole project again.
-        with exported(_window_env(start, end, tested_days, history_end)):
+        with exported(window_env(start, end, tested_days, history_end)):
             # Unit tests check the SQL, not the day's data: CI runs them (tests/dbt/test_unit_tests.py).
             build = ["build", "--exclude-resource-type", "unit_test"]
             # A seed whose file is as it was when it was last loaded is not loaded again, nor tested; nor a
@@ -205,7 +205,7 @@ def _unchanged_outputs(context: dg.AssetExecutionContext, warehouse: Warehouse, 
         )
 
 
-def _window_env(start: date, end: date, tested_days: str, history_end: date) -> dict[str, str]:
+def window_env(start: date, end: date, tested_days: str, history_end: date) -> dict[str, str]:
     return {
         "HEALTH_DBT_MIN_DATE": start.isoformat(),
         "HEALTH_DBT_MAX_DATE": end.isoformat(),
@@ -268,7 +268,7 @@ def _build_earlier_batches(
         args += ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
         args += ["--threads", str(threads)] if threads else []
         started = time.monotonic()
-        with exported(_window_env(batch_start, batch_end, "window", history_end)):
+        with exported(window_env(batch_start, batch_end, "window", history_end)):
             dbt.cli(args, target_path=target).wait()
         context.log.info(f"{name}: [{batch_start}, {batch_end}) built in {time.monotonic() - started:.0f} s")
 
