@@ -169,25 +169,27 @@ def markdown(run: dict, command: str) -> str:
         f"| **{run['daily']['wall']:.1f}** | **{_size(run['daily']['peak'])}** | |"
     )
     floor: Floor | None = run.get("floor")
-    if floor and floor.dbt and floor.alone and floor.bare:
-        lines += [
-            "",
-            f"Event roll-up (`int_contact_event_days`, {floor.rows:,} contact-days, first build): the "
-            f"same SQL in bare DuckDB {floor.bare:.1f} s; dbt alone {floor.alone:.1f} s, "
-            f"**{floor.alone / floor.bare:.2f}x** the floor; dbt in the job, beside another model, "
-            f"{floor.dbt:.1f} s ({floor.dbt / floor.bare:.2f}x).",
-        ]
+    if floor and floor.complete:
+        title = f"Event roll-up (`int_contact_event_days`, {floor.rows:,} contact-days, first build)"
+        lines += ["", _floor_line(title, floor, "the same SQL in bare DuckDB {}", "dbt alone {}", "{}")]
     day: Floor | None = run.get("day_floor")
-    if day and day.dbt and day.alone and day.bare:
-        lines += [
-            "",
-            f"One day's measures (the next day's {day.models} daily models, roll-ups apart: {day.rows:,} "
-            f"rows): their SQL for that day in bare DuckDB {day.bare:.1f} s, one model after the other; "
-            f"dbt alone, one at a time, {day.alone:.1f} s, **{day.alone / day.bare:.2f}x** the floor; dbt "
-            f"in the job, on its threads beside the other models, {day.dbt:.1f} s of its time "
-            f"({day.dbt / day.bare:.2f}x).",
-        ]
+    if day and day.complete:
+        models = f"the next day's {day.models} daily models, roll-ups apart"
+        title = f"One day's measures ({models}: {day.rows:,} rows)"
+        bare = "their SQL for that day in bare DuckDB {}, one model after the other"
+        lines += ["", _floor_line(title, day, bare, "dbt alone, one at a time, {}", "{} of its time")]
     return "\n".join(lines)
+
+
+def _floor_line(title: str, floor: Floor, bare: str, alone: str, in_job: str) -> str:
+    """``title``: the floor, dbt alone against it, and dbt in the job (beside other models on dbt's
+    threads) against it; each phrase has ``{}`` where its seconds go."""
+    seconds = "{:.1f} s".format
+    return (
+        f"{title}: {bare.format(seconds(floor.bare))}; {alone.format(seconds(floor.alone))}, "
+        f"**{floor.alone / floor.bare:.2f}x** the floor; dbt in the job, beside the other models, "
+        f"{in_job.format(seconds(floor.dbt))} ({floor.dbt / floor.bare:.2f}x)."
+    )
 
 
 def history_markdown(profile: Profile, runs: list[dict], command: str) -> str:

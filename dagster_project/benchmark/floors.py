@@ -33,6 +33,11 @@ class Floor:
     rows: int
     models: int = 1
 
+    @property
+    def complete(self) -> bool:
+        """Whether all three times were taken (a model missing from the job's log has none there)."""
+        return bool(self.dbt and self.alone and self.bare)
+
 
 def event_rollup_floor(warehouse: Path, result: dict) -> Floor:
     """The roll-up of raw events into contact-days of the first build (``result``): dbt's time in the

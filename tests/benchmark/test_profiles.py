@@ -50,21 +50,26 @@ def test_the_history_table_has_one_row_per_history_with_the_next_days_stages() -
     ]
 
 
-def test_a_profile_measured_on_spark_has_its_own_block_and_heading(monkeypatch) -> None:
-    monkeypatch.setenv("HEALTH_TARGET", "spark")
-    stages = [StageResult("land raw", 2.0, 2**30, 10)]
-    daily = {"wall": 5.0, "peak": 2**30, "stages": stages}
-    run = {
+def profile_run(engine: str, stage: StageResult, **floors: Floor) -> dict:
+    """A small profile's results as ``run_profile`` gives them: one stage, 60 s and 5 s, 2 and 1 GiB."""
+    stages = [stage]
+    return {
         "profile": PROFILES["small"],
-        "engine": "spark",
+        "engine": engine,
         "contacts": 10,
         "events": 1234,
         "wall": 60.0,
         "peak": 2**31,
         "stages": stages,
         "dbt_layers": {},
-        "daily": {**daily, "dbt_layers": {}},
+        "daily": {"wall": 5.0, "peak": 2**30, "stages": stages, "dbt_layers": {}},
+        **floors,
     }
+
+
+def test_a_profile_measured_on_spark_has_its_own_block_and_heading(monkeypatch) -> None:
+    monkeypatch.setenv("HEALTH_TARGET", "spark")
+    run = profile_run("spark", StageResult("land raw", 2.0, 2**30, 10))
     page = markdown(run, "make bench PROFILES='small'")
     assert page.startswith(
         "### small on Spark (a local session, dbt-spark's `session` method): 1,000 accounts"
@@ -76,24 +81,16 @@ def test_a_profile_measured_on_spark_has_its_own_block_and_heading(monkeypatch) 
 
 
 def test_a_duckdb_profile_shows_both_floors_with_their_ratios() -> None:
-    stages = [StageResult("dbt", 30.0, 2**30, None)]
-    run = {
-        "profile": PROFILES["small"],
-        "engine": "duckdb",
-        "contacts": 10,
-        "events": 1234,
-        "wall": 60.0,
-        "peak": 2**31,
-        "stages": stages,
-        "dbt_layers": {},
-        "daily": {"wall": 5.0, "peak": 2**30, "stages": stages, "dbt_layers": {}},
-        "floor": Floor(dbt=3.0, alone=2.5, bare=2.0, rows=5000),
-        "day_floor": Floor(dbt=4.5, alone=3.0, bare=1.5, rows=12000, models=15),
-    }
+    run = profile_run(
+        "duckdb",
+        StageResult("dbt", 30.0, 2**30, None),
+        floor=Floor(dbt=3.0, alone=2.5, bare=2.0, rows=5000),
+        day_floor=Floor(dbt=4.5, alone=3.0, bare=1.5, rows=12000, models=15),
+    )
     page = markdown(run, "make bench PROFILES='small'")
     # 2.5 / 2.0 = 1.25, 3.0 / 2.0 = 1.50; 3.0 / 1.5 = 2.00, 4.5 / 1.5 = 3.00
     assert "same SQL in bare DuckDB 2.0 s; dbt alone 2.5 s, **1.25x** the floor;" in page
-    assert "beside another model, 3.0 s (1.50x)." in page
+    assert "beside the other models, 3.0 s (1.50x)." in page
     assert "One day's measures (the next day's 15 daily models, roll-ups apart: 12,000 rows)" in page
     assert "bare DuckDB 1.5 s, one model after the other; dbt alone, one at a time, 3.0 s, **2.00x**" in page
     assert "4.5 s of its time (3.00x)." in page
