@@ -195,9 +195,11 @@ class DaysMaterialised:
         if counts[-1] == 1:
             return None
         days = f"{counts[0]:,}" if len(counts) == 1 else f"{counts[0]:,} to {counts[-1]:,}"
+        assets = f"{len(self.assets)} assets" if len(self.assets) > 1 else "1 asset"
+        each = " each" if len(self.assets) > 1 else ""
         return (
-            f"{step}: {len(self.assets)} assets materialised for {days} days each, {self.first} to "
-            f"{self.last} (above, each asset's first day; every day is in Dagster's event log)"
+            f"{step}: {assets} materialised for {days} days{each}, {self.first} to {self.last} "
+            "(above, each asset's first day; every day is in Dagster's event log)"
         )
 
 

@@ -6,7 +6,7 @@ import io
 import dagster as dg
 from rich.console import Console
 
-from dagster_project.progress import ProgressHandler, RunWarnings, progress_logger
+from dagster_project.progress import DaysMaterialised, ProgressHandler, RunWarnings, progress_logger
 
 
 def evaluation(check: str, passed: bool, severity=dg.AssetCheckSeverity.WARN, **metadata):
@@ -113,3 +113,13 @@ def test_a_run_of_one_day_writes_every_materialisation_and_no_summary(tmp_path):
     text = log_file.read_text()
     assert text.count("ASSET_MATERIALIZATION") == 2
     assert "assets materialised for" not in text
+
+
+def test_the_summary_of_one_asset_says_so():
+    days = DaysMaterialised()
+    assert days.add("marts/alerts", "2026-03-02") is False  # its first day is written
+    assert days.add("marts/alerts", "2026-03-01") is True
+    assert days.line("marts__alerts") == (
+        "marts__alerts: 1 asset materialised for 2 days, 2026-03-01 to 2026-03-02 "
+        "(above, each asset's first day; every day is in Dagster's event log)"
+    )
