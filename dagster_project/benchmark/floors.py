@@ -58,9 +58,8 @@ def day_measures_floor(warehouse: Path, result: dict, day: str) -> Floor:
     names = [node["name"] for node in nodes]
     start = date.fromisoformat(day)
     env = window_env(start, start + timedelta(days=1), "window", start + timedelta(days=1))
-    target = warehouse.parent / "dbt_floor"
     _dbt_seconds(warehouse, ["compile", "--select", *names], env)
-    sqls = [(_compiled_folder(target) / node["path"]).read_text() for node in nodes]
+    sqls = [(_compiled_folder(_target(warehouse)) / node["path"]).read_text() for node in nodes]
     bare, rows = _bare(warehouse, sqls)
     alone = _dbt_seconds(warehouse, ["run", "--select", *names, "--threads", "1"], env)
     in_job = [result["dbt_models"].get(node["path"]) for node in nodes]
@@ -71,6 +70,11 @@ def day_measures_floor(warehouse: Path, result: dict, day: str) -> Floor:
         rows=rows,
         models=len(nodes),
     )
+
+
+def _target(warehouse: Path) -> Path:
+    """The target folder of the floors' own dbt commands, beside the profile's warehouse."""
+    return warehouse.parent / "dbt_floor"
 
 
 def _compiled_folder(target: Path) -> Path:
@@ -94,7 +98,7 @@ def _bare(warehouse: Path, sqls: list[str]) -> tuple[float, int]:
 
 def _dbt_seconds(warehouse: Path, args: list[str], env: dict[str, str]) -> dict[str, float]:
     """Run dbt with ``args`` on ``warehouse`` (its own target folder); each node's execution time."""
-    target = warehouse.parent / "dbt_floor"
+    target = _target(warehouse)
     command = [
         dbt_executable(),
         *args,

@@ -206,6 +206,8 @@ def _unchanged_outputs(context: dg.AssetExecutionContext, warehouse: Warehouse, 
 
 
 def window_env(start: date, end: date, tested_days: str, history_end: date) -> dict[str, str]:
+    """The environment that gives dbt a run's window of days (macros/as_of_window.sql), which days its
+    tests read (``all`` or ``window``) and where the history ends."""
     return {
         "HEALTH_DBT_MIN_DATE": start.isoformat(),
         "HEALTH_DBT_MAX_DATE": end.isoformat(),
