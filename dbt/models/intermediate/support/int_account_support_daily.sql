@@ -305,7 +305,7 @@ closed_in_order as (
 -- Median time to close on each as-of date: the middle ticket, or the mean of the middle two (what
 -- percentile_cont(0.5) gives). Placed by a window rather than percentile_cont per account-day: DuckDB's
 -- percentile_cont over millions of small groups took 170 s instead of 10 once the same connection had
--- built other models (medium's first build, docs/benchmarks.md).
+-- built other models (medium's whole history, docs/benchmarks.md).
 close_times as (
     select
         account_id,
